@@ -1,0 +1,318 @@
+"""``commerce-async``: the command line, with Magento-style ``group:command`` names.
+
+Every command reads the same settings (``COMMERCE_ASYNC_*`` environment variables, overridden by
+``--db-url`` / ``--queue-url``) and works through the same services as the REST API.
+"""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+from commerce_async import settings as settings_module
+from commerce_async.settings import Settings, SettingsError
+
+
+class Context:
+    def __init__(self, overrides: dict[str, Any]) -> None:
+        self.overrides = overrides
+        self._settings: Settings | None = None
+        self._services: Any = None
+
+    def settings(self, **more: Any) -> Settings:
+        try:
+            return settings_module.load(**self.overrides, **more)
+        except SettingsError as error:
+            raise click.ClickException(str(error)) from None
+
+    def services(self, **more: Any) -> Any:
+        from commerce_async import bootstrap, logs
+
+        if self._services is None:
+            settings = self.settings(**more)
+            logs.configure(settings.log_level, settings.log_format)
+            self._services = bootstrap.build(settings)
+        return self._services
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--db-url", envvar=None, help="Overrides COMMERCE_ASYNC_DB_URL.")
+@click.option("--queue-url", envvar=None, help="Overrides COMMERCE_ASYNC_QUEUE_URL.")
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None, queue_url: str | None) -> None:
+    """Magento-compatible asynchronous and bulk REST endpoints for a commerce API."""
+    ctx.obj = Context({"db_url": db_url, "queue_url": queue_url})
+
+
+def _fail(error: Exception) -> click.ClickException:
+    from commerce_async.errors import CommerceError
+
+    if isinstance(error, CommerceError):
+        return click.ClickException(error.rendered())
+    return click.ClickException(str(error))
+
+
+def _installed(services: Any) -> None:
+    from commerce_async.storage import migrate
+
+    try:
+        pending = migrate.pending(services.db)
+    except Exception as error:
+        raise click.ClickException(f"Cannot open the database: {error}") from None
+    if pending:
+        raise click.ClickException(
+            "The database schema is not up to date. Run: commerce-async setup:upgrade"
+        )
+
+
+# --- setup ---------------------------------------------------------------------------------------
+
+
+@main.command("setup:upgrade")
+@pass_context
+def setup_upgrade(obj: Context) -> None:
+    """Apply database migrations; on an empty database also create the default stores."""
+    from commerce_async.setup import upgrade
+
+    services = obj.services()
+    created = upgrade(services)
+    click.echo("Schema is up to date." + (" Default stores created." if created else ""))
+
+
+@main.command("serve")
+@click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default 8080).")
+@click.option(
+    "--consumers", type=int, help="Consumer threads inside the server (default 1; 0 turns off)."
+)
+@pass_context
+def serve(obj: Context, host: str | None, port: int | None, consumers: int | None) -> None:
+    """Start the HTTP service (and, by default, one consumer in the same process)."""
+    import uvicorn
+
+    from commerce_async.auth.service import admin_user_count, create_admin_user
+    from commerce_async.webapi.app import create_app
+
+    services = obj.services(host=host, port=port, consumers=consumers)
+    _installed(services)
+    settings = services.settings
+    if services.db.run_read(admin_user_count) == 0:
+        password = secrets.token_urlsafe(12) + "9a"
+        services.db.run(lambda tx: create_admin_user(tx, "admin", password))
+        base = f"http://{settings.host}:{settings.port}"
+        click.echo(
+            "No admin user existed, so one was created:\n"
+            f"  username: admin\n  password: {password}\n"
+            "Get a token with:\n"
+            f"  curl -s -X POST {base}/rest/V1/integration/admin/token "
+            "-H 'Content-Type: application/json' "
+            f'-d \'{{"username":"admin","password":"{password}"}}\'\n'
+            "(This password is shown only once.)",
+            err=True,
+        )
+    app = create_app(services)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_config=None,
+        lifespan="on",
+        timeout_graceful_shutdown=int(settings.drain_seconds) + 5,
+    )
+    click.echo(f"commerce-async listening on http://{settings.host}:{settings.port}", err=True)
+    uvicorn.Server(config).run()
+
+
+# --- users and integrations ----------------------------------------------------------------------
+
+
+@main.command("admin:user:create")
+@click.option("--admin-user", required=True, help="User name.")
+@click.option("--admin-password", required=True, help="Password (letters and digits, 7+ chars).")
+@click.option("--admin-email", default="", help="E-mail address.")
+@click.option("--admin-firstname", default="", help="First name.")
+@click.option("--admin-lastname", default="", help="Last name.")
+@pass_context
+def admin_user_create(
+    obj: Context,
+    admin_user: str,
+    admin_password: str,
+    admin_email: str,
+    admin_firstname: str,
+    admin_lastname: str,
+) -> None:
+    """Create an admin user who can get tokens from /V1/integration/admin/token."""
+    from commerce_async.auth.service import create_admin_user
+
+    services = obj.services()
+    _installed(services)
+    try:
+        user_id = services.db.run(
+            lambda tx: create_admin_user(
+                tx, admin_user, admin_password, admin_email, admin_firstname, admin_lastname
+            )
+        )
+    except Exception as error:
+        raise _fail(error) from None
+    click.echo(f"Created admin user {admin_user} (id {user_id}).")
+
+
+@main.command("integration:create")
+@click.option("--name", required=True, help="Integration name (unique).")
+@click.option("--resources", default="", help="Comma-separated ACL resources it may use.")
+@click.option("--all-resources", is_flag=True, help="Grant every ACL resource.")
+@pass_context
+def integration_create(obj: Context, name: str, resources: str, all_resources: bool) -> None:
+    """Create an integration and print its bearer access token (it does not expire)."""
+    from commerce_async.auth.service import create_integration
+
+    services = obj.services()
+    _installed(services)
+    names = [r.strip() for r in resources.split(",") if r.strip()]
+    try:
+        _, token = services.db.run(lambda tx: create_integration(tx, name, names, all_resources))
+    except Exception as error:
+        raise _fail(error) from None
+    click.echo(token)
+
+
+# --- stores --------------------------------------------------------------------------------------
+
+
+@main.command("store:website:create")
+@click.option("--code", required=True)
+@click.option("--name", required=True)
+@click.option("--sort-order", type=int, default=0)
+@pass_context
+def website_create(obj: Context, code: str, name: str, sort_order: int) -> None:
+    """Create a website."""
+    from commerce_async.stores.repository import create_website
+
+    services = obj.services()
+    _installed(services)
+    try:
+        website = services.db.run(lambda tx: create_website(tx, code, name, sort_order))
+    except Exception as error:
+        raise _fail(error) from None
+    click.echo(f"Created website {website.code} (id {website.website_id}).")
+
+
+@main.command("store:group:create")
+@click.option("--code", required=True)
+@click.option("--name", required=True)
+@click.option("--website-id", type=int, required=True)
+@click.option("--root-category-id", type=int, default=2)
+@pass_context
+def group_create(
+    obj: Context, code: str, name: str, website_id: int, root_category_id: int
+) -> None:
+    """Create a store group in a website."""
+    from commerce_async.stores.repository import create_group
+
+    services = obj.services()
+    _installed(services)
+    try:
+        group = services.db.run(
+            lambda tx: create_group(tx, code, name, website_id, root_category_id)
+        )
+    except Exception as error:
+        raise _fail(error) from None
+    click.echo(f"Created store group {group.code} (id {group.group_id}).")
+
+
+@main.command("store:view:create")
+@click.option("--code", required=True)
+@click.option("--name", required=True)
+@click.option("--group-id", type=int, default=1, show_default=True)
+@click.option("--sort-order", type=int, default=0)
+@click.option("--inactive", is_flag=True, help="Create the store view disabled.")
+@pass_context
+def view_create(
+    obj: Context, code: str, name: str, group_id: int, sort_order: int, inactive: bool
+) -> None:
+    """Create a store view (its code selects it in URLs: /rest/<code>/V1/...)."""
+    from commerce_async.stores.repository import create_view
+
+    services = obj.services()
+    _installed(services)
+    try:
+        view = services.db.run(
+            lambda tx: create_view(tx, code, name, group_id, sort_order, not inactive)
+        )
+    except Exception as error:
+        raise _fail(error) from None
+    click.echo(f"Created store view {view.code} (id {view.store_id}).")
+
+
+@main.command("store:list")
+@pass_context
+def store_list(obj: Context) -> None:
+    """List websites, store groups and store views."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from commerce_async.stores.repository import load_snapshot
+
+    services = obj.services()
+    _installed(services)
+    snapshot = services.db.run_read(load_snapshot)
+    table = Table("store id", "code", "name", "website", "group", "active")
+    for view in sorted(snapshot.stores.values(), key=lambda s: s.store_id):
+        website = snapshot.websites[view.website_id]
+        group = snapshot.groups[view.group_id]
+        table.add_row(
+            str(view.store_id),
+            view.code,
+            view.name,
+            f"{website.code} ({website.website_id})",
+            f"{group.code} ({group.group_id})",
+            "yes" if view.is_active else "no",
+        )
+    Console(width=120).print(table)
+
+
+# --- consumers -----------------------------------------------------------------------------------
+
+
+@main.command("queue:consumers:start")
+@click.argument("consumer", default="async.operations.all")
+@click.option("--max-messages", type=int, help="Exit after processing this many operations.")
+@pass_context
+def consumers_start(obj: Context, consumer: str, max_messages: int | None) -> None:
+    """Run a consumer process (SIGTERM or Ctrl-C drains and stops it)."""
+    from commerce_async.operations.consumer import Consumer
+    from commerce_async.operations.model import QUEUE_NAME
+
+    if consumer != QUEUE_NAME:
+        raise click.ClickException(f'Consumer "{consumer}" does not exist. Use {QUEUE_NAME}.')
+    services = obj.services()
+    _installed(services)
+    worker = Consumer(services, services.new_source(), max_messages=max_messages)
+    finished = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        worker.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        processed = worker.run()
+    finally:
+        finished.set()
+        services.close()
+    click.echo(f"Consumer stopped after {processed} operation(s).", err=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,298 @@
+"""The consumer of ``async.operations.all``: claims operations and executes them, exactly once.
+
+A batch of claimed deliveries runs in ONE transaction; each operation inside its own savepoint.
+For each delivery the consumer reads the operation row (locked ``FOR UPDATE`` on PostgreSQL; SQLite
+transactions hold the write lock), skips it if it is already terminal (a redelivery), otherwise
+runs the route's handler in the operation's store scope and as the user that sent it, and records
+the outcome and removes the message in that same transaction. Either all of that commits or none
+of it does, so a crash at any point leaves the operation open with its message, and its effect is
+applied once whatever the number of deliveries.
+
+Outcomes (Magento's table, with its defects fixed):
+- success: status 1, ``Service execution success <class>::<method>``, the synchronous response
+  JSON in ``result_serialized_data``, ``serialized_data`` NULL;
+- a business error (``CommerceError``): status 3, its rendered message and code;
+- a transient error: status 2, retried automatically with exponential backoff until
+  ``max_attempts`` executions, then it stays failed (status 2) for an operator to retry;
+- an unexpected exception: status 3 with the exception text (the consumer never dies of it).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+
+from commerce_async.errors import CommerceError
+from commerce_async.operations.model import (
+    COMPLETE,
+    NOT_RETRIABLY_FAILED,
+    OPEN,
+    QUEUE_NAME,
+    RETRIABLY_FAILED,
+    parse_operation_data,
+    utc_text,
+)
+from commerce_async.queue.base import Delivery, Source
+from commerce_async.storage import schema
+from commerce_async.storage.database import Tx, is_transient, translate
+from commerce_async.webapi.dispatch import convert_args
+from commerce_async.webapi.routes import GUEST, ServiceContext, UserContext
+
+log = logging.getLogger("commerce_async.consumer")
+
+_encode = msgspec.json.encode
+RESULT_MESSAGE_LIMIT = 65535
+
+
+@dataclass(slots=True)
+class Outcome:
+    status: int
+    message: str
+    error_code: int | None = None
+    result: str | None = None
+    retry_delay: float | None = None
+
+
+class Consumer:
+    """One consumer loop. Run it in a thread (``serve --consumers N``) or a process
+    (``queue:consumers:start``); stop it with ``stop()`` (SIGTERM does that)."""
+
+    def __init__(
+        self,
+        services: Any,
+        source: Source,
+        *,
+        name: str = QUEUE_NAME,
+        max_messages: int | None = None,
+        on_outcome: Callable[[Delivery, Outcome, float], None] | None = None,
+    ) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.source = source
+        self.name = name
+        self.max_messages = max_messages
+        self.processed = 0
+        self.consumer_id = (
+            f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{id(self)}"
+        )
+        self._stop = threading.Event()
+        self._stop_deadline: float | None = None
+        self._last_heartbeat = 0.0
+        self.on_outcome = on_outcome
+        self._users: dict[tuple[int | None, int | None], UserContext] = {}
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def stop(self, drain_seconds: float | None = None) -> None:
+        drain = self.settings.drain_seconds if drain_seconds is None else drain_seconds
+        self._stop_deadline = time.monotonic() + drain
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def run(self) -> int:
+        self._heartbeat("running", force=True)
+        try:
+            while not self._stop.is_set():
+                if self.max_messages is not None and self.processed >= self.max_messages:
+                    break
+                limit = self.settings.consumer_batch
+                if self.max_messages is not None:
+                    limit = min(limit, self.max_messages - self.processed)
+                try:
+                    deliveries = self.source.claim(limit, timeout=0.5)
+                except CommerceError as error:
+                    log.warning("claim failed: %s; retrying", error.rendered())
+                    self._stop.wait(1.0)
+                    continue
+                if deliveries:
+                    self.process(deliveries)
+                self._heartbeat("running")
+        finally:
+            self._heartbeat("stopped", force=True)
+            self.source.close()
+        return self.processed
+
+    def _heartbeat(self, state: str, force: bool = False) -> None:
+        now = time.time()
+        if not force and now - self._last_heartbeat < 2.0:
+            return
+        self._last_heartbeat = now
+        table = schema.consumer_heartbeat
+        values = {
+            "consumer_name": self.name,
+            "hostname": socket.gethostname(),
+            "pid": os.getpid(),
+            "last_seen": now,
+            "processed": self.processed,
+            "state": state,
+        }
+        try:
+            with self.services.db.transaction() as tx:
+                updated = tx.execute(
+                    table.update().where(table.c.consumer_id == self.consumer_id).values(**values)
+                ).rowcount
+                if not updated:
+                    tx.execute(
+                        table.insert().values(
+                            consumer_id=self.consumer_id, started_at=now, **values
+                        )
+                    )
+        except Exception as error:
+            log.warning("heartbeat failed: %s", error)
+
+    # --- a batch ---------------------------------------------------------------------------------
+
+    def process(self, deliveries: list[Delivery]) -> None:
+        done: list[tuple[Delivery, Outcome | None, float]] = []
+        handled: list[Delivery] = []
+        try:
+            with self.services.db.transaction() as tx:
+                for delivery in deliveries:
+                    if self._past_drain_deadline():
+                        break
+                    started = time.time()
+                    outcome = self._execute(tx, delivery, started)
+                    handled.append(delivery)
+                    done.append((delivery, outcome, started))
+        except Exception as error:
+            error = translate(error)
+            log.warning("batch of %d failed before commit (%s); released", len(deliveries), error)
+            self.source.release(deliveries)
+            self._stop.wait(0.2)
+            return
+        self.source.after_commit(handled)
+        remaining = [d for d in deliveries if d not in handled]
+        if remaining:
+            self.source.release(remaining)
+        finished = time.time()
+        for delivery, outcome, started in done:
+            if outcome is not None:
+                self.processed += 1
+                if self.on_outcome is not None:
+                    self.on_outcome(delivery, outcome, finished - started)
+
+    def _past_drain_deadline(self) -> bool:
+        return (
+            self._stop.is_set()
+            and self._stop_deadline is not None
+            and time.monotonic() > self._stop_deadline
+        )
+
+    def _load_operation(self, tx: Tx, delivery: Delivery) -> Any:
+        table = schema.magento_operation
+        query = (
+            sa.select(
+                table.c.id,
+                table.c.status,
+                table.c.serialized_data,
+                table.c.topic_name,
+                table.c.attempts,
+                schema.magento_bulk.c.user_type,
+                schema.magento_bulk.c.user_id,
+            )
+            .join(schema.magento_bulk, schema.magento_bulk.c.uuid == table.c.bulk_uuid)
+            .where(
+                table.c.bulk_uuid == delivery.bulk_uuid,
+                table.c.operation_key == delivery.operation_key,
+            )
+        )
+        if tx.dialect == "postgresql":
+            query = query.with_for_update(of=table)
+        return tx.first(query)
+
+    def _execute(self, tx: Tx, delivery: Delivery, started: float) -> Outcome | None:
+        operation = self._load_operation(tx, delivery)
+        if operation is None or operation.status not in (OPEN, RETRIABLY_FAILED):
+            # Redelivery of a finished operation (or of one whose bulk was deleted): drop it.
+            self.source.settle(tx, delivery)
+            return None
+        attempts = operation.attempts + 1
+        outcome = self._run_handler(tx, operation, started)
+        if outcome.status == RETRIABLY_FAILED and attempts < self.settings.max_attempts:
+            outcome.retry_delay = self.settings.retry_backoff * (2 ** (attempts - 1))
+            self.source.retry_later(tx, delivery, outcome.retry_delay, time.time())
+        else:
+            self.source.settle(tx, delivery)
+        self._record(tx, operation.id, outcome, attempts, started)
+        return outcome
+
+    def _run_handler(self, tx: Tx, operation: Any, started: float) -> Outcome:
+        services = self.services
+        try:
+            route = services.routes.route_for_topic(operation.topic_name)
+            input_data, store_id = parse_operation_data(operation.serialized_data)
+            store = services.stores.snapshot.stores.get(store_id)
+            if store is None:
+                store = services.stores.reload().stores.get(store_id)
+            if store is None:
+                raise CommerceError(
+                    "The store that was requested wasn't found. Verify the store and try again."
+                )
+            user = self._user(tx, operation.user_type, operation.user_id)
+            args = convert_args(route, input_data)
+        except CommerceError as error:
+            return Outcome(NOT_RETRIABLY_FAILED, error.rendered(), error.code)
+        except Exception as error:
+            return Outcome(NOT_RETRIABLY_FAILED, f"Invalid operation data: {error}", 0)
+        # Every handler gets the batch transaction here, so its effect commits with the outcome.
+        ctx = ServiceContext(tx, store, user, services, started)
+        try:
+            with tx.savepoint():
+                result = route.handler(ctx, args)
+        except CommerceError as error:
+            status = RETRIABLY_FAILED if is_transient(error) else NOT_RETRIABLY_FAILED
+            return Outcome(status, _message(error), error.code)
+        except Exception as error:
+            if is_transient(error):
+                failure = translate(error)
+                raise failure from error
+            log.exception("operation %s failed unexpectedly", operation.id)
+            return Outcome(NOT_RETRIABLY_FAILED, f"{type(error).__name__}: {error}", 0)
+        encoded = None if result is None else _encode(result).decode()
+        return Outcome(COMPLETE, route.success_message, None, encoded)
+
+    def _user(self, tx: Tx, user_type: int | None, user_id: int | None) -> UserContext:
+        if user_type is None or user_id is None:
+            return GUEST
+        key = (user_type, user_id)
+        user = self._users.get(key)
+        if user is None:
+            loader = self.services.user_loaders.get(user_type)
+            user = (loader(tx, user_id) if loader else None) or UserContext(user_type, user_id)
+            if len(self._users) > 1000:
+                self._users.clear()
+            self._users[key] = user
+        return user
+
+    def _record(self, tx: Tx, operation_id: int, outcome: Outcome, attempts: int, started: float):
+        table = schema.magento_operation
+        values: dict[str, Any] = {
+            "status": outcome.status,
+            "result_message": outcome.message[:RESULT_MESSAGE_LIMIT],
+            "error_code": outcome.error_code,
+            "result_serialized_data": outcome.result,
+            "started_at": utc_text(started),
+            "finished_at": time.time(),
+            "attempts": attempts,
+        }
+        if outcome.status == COMPLETE:
+            values["serialized_data"] = None
+        tx.execute(table.update().where(table.c.id == operation_id).values(**values))
+
+
+def _message(error: CommerceError) -> str:
+    if error.errors:
+        return "; ".join(item.rendered() for item in error.errors)
+    return error.rendered()
