@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 75da0d4ccef8
+Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 17:11:47.595709
+Create Date: 2026-11-28 17:13:16.191937
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "75da0d4ccef8"
+revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
