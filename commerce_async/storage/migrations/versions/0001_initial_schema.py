@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 17:13:16.191937
+Create Date: 2026-11-28 17:15:42.375061
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def upgrade() -> None:
         sa.Column("firstname", sa.String(length=32), server_default="", nullable=False),
         sa.Column("lastname", sa.String(length=32), server_default="", nullable=False),
         sa.Column("password_hash", sa.String(length=255), nullable=False),
-        sa.Column("is_active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
+        sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("created_at", sa.String(length=19), nullable=False),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_admin_user")),
         sa.UniqueConstraint("username", name=op.f("uq_admin_user_username")),
@@ -53,9 +53,9 @@ def upgrade() -> None:
         "integration",
         sa.Column("integration_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
-        sa.Column("all_resources", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("all_resources", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("resources", sa.Text(), server_default="[]", nullable=False),
-        sa.Column("is_active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
+        sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("created_at", sa.String(length=19), nullable=False),
         sa.PrimaryKeyConstraint("integration_id", name=op.f("pk_integration")),
         sa.UniqueConstraint("name", name=op.f("uq_integration_name")),
@@ -94,7 +94,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.Float(), nullable=False),
         sa.Column("expires_at", sa.Float(), nullable=True),
-        sa.Column("revoked", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("revoked", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.PrimaryKeyConstraint("token_id", name=op.f("pk_oauth_token")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_oauth_token_token_hash")),
     )
@@ -129,7 +129,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("sort_order", sa.Integer(), server_default="0", nullable=False),
         sa.Column("default_group_id", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("is_default", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("is_default", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.PrimaryKeyConstraint("website_id", name=op.f("pk_store_website")),
         sa.UniqueConstraint("code", name=op.f("uq_store_website_code")),
     )
@@ -194,7 +194,7 @@ def upgrade() -> None:
         sa.Column("group_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=False),
         sa.Column("sort_order", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("is_active", sa.Boolean(), server_default=sa.text("1"), nullable=False),
+        sa.Column("is_active", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.ForeignKeyConstraint(
             ["group_id"], ["store_group.group_id"], name=op.f("fk_store_group_id_store_group")
         ),
