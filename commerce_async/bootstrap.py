@@ -17,7 +17,7 @@ from commerce_async.settings import Settings
 from commerce_async.storage.database import Database
 from commerce_async.storage.writer import GroupCommitWriter
 from commerce_async.stores.model import StoreRegistry
-from commerce_async.stores.repository import load_snapshot
+from commerce_async.stores.repository import load_snapshot, version
 from commerce_async.webapi.dispatch import RouteTable
 from commerce_async.webapi.routes import USER_ADMIN, USER_INTEGRATION, Route, UserContext
 
@@ -100,7 +100,7 @@ def build(settings: Settings, *, routes: list[Route] | None = None) -> Services:
         transport = DatabaseTransport(doorbell, notify)
     writer = GroupCommitWriter(db, settings.writer_batch)
     route_table = RouteTable(routes if routes is not None else collect_routes())
-    stores = StoreRegistry(lambda: db.run_read(load_snapshot))
+    stores = StoreRegistry(lambda: db.run_read(load_snapshot), lambda: db.run_read(version))
     return Services(
         settings=settings,
         db=db,

@@ -36,3 +36,30 @@ def token(services: Services) -> str:
 @pytest.fixture
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def echo_services(tmp_path: Path) -> Iterator[Services]:
+    """Services whose route table adds the echo routes of ``tests/echo_routes.py``."""
+    from commerce_async import bootstrap
+    from commerce_async.setup import upgrade
+    from tests.echo_routes import all_routes
+    from tests.support import make_settings
+
+    built = bootstrap.build(make_settings(tmp_path), routes=all_routes())
+    upgrade(built)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+@pytest.fixture
+def echo(echo_services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(echo_services, consumers=0)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def echo_auth(echo_services: Services) -> dict[str, str]:
+    return {"Authorization": f"Bearer {admin_token(echo_services)}"}

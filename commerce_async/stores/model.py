@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 ADMIN_STORE_ID = 0
@@ -75,16 +75,19 @@ class StoreSnapshot:
 class StoreRegistry:
     """Thread-safe holder of the current ``StoreSnapshot``.
 
-    ``reload`` is called after a store changes in this process, and (rate-limited) when a request
-    names a code the snapshot does not know, so that stores created by another process (the CLI)
-    are picked up without a restart.
+    When a request names a code the snapshot does not know, the registry reads the stores'
+    version marker (one indexed point read, bumped by every store change) and reloads if it
+    moved, so stores created by another process (the CLI) are used at once, without a restart.
     """
 
-    def __init__(self, loader) -> None:  # loader: () -> StoreSnapshot
+    def __init__(
+        self, loader: Callable[[], StoreSnapshot], version: Callable[[], str | None]
+    ) -> None:
         self._loader = loader
+        self._version = version
         self._lock = threading.Lock()
         self._snapshot: StoreSnapshot | None = None
-        self._last_reload = 0.0
+        self._loaded_version: str | None = None
 
     @property
     def snapshot(self) -> StoreSnapshot:
@@ -95,14 +98,14 @@ class StoreRegistry:
 
     def reload(self) -> StoreSnapshot:
         with self._lock:
+            self._loaded_version = self._version()
             self._snapshot = self._loader()
-            self._last_reload = time.monotonic()
             return self._snapshot
 
     def find_view(self, code: str) -> StoreView | None:
-        """A store view by URL code (never the admin store), reloading once if unknown."""
+        """A store view by URL code (never the admin store), reloading if stores changed."""
         view = self.snapshot.by_code.get(code)
-        if view is None and time.monotonic() - self._last_reload > 1.0:
+        if view is None and self._version() != self._loaded_version:
             view = self.reload().by_code.get(code)
         if view is None or view.is_admin:
             return None

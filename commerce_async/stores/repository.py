@@ -16,6 +16,27 @@ _CODE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 RESERVED_CODES = {"admin", "all", "async", "schema", "rest", "bulk"}
 
 
+VERSION_PATH = "stores/version"
+
+
+def version(tx: Tx) -> str | None:
+    """The marker every store change bumps (see ``StoreRegistry``)."""
+    return tx.scalar(
+        sa.select(schema.core_config.c.value).where(schema.core_config.c.path == VERSION_PATH)
+    )
+
+
+def bump_version(tx: Tx) -> None:
+    table = schema.core_config
+    current = version(tx)
+    if current is None:
+        tx.execute(table.insert().values(path=VERSION_PATH, value="1"))
+    else:
+        tx.execute(
+            table.update().where(table.c.path == VERSION_PATH).values(value=str(int(current) + 1))
+        )
+
+
 def load_snapshot(tx: Tx) -> StoreSnapshot:
     websites = {
         row.website_id: Website(
@@ -120,6 +141,7 @@ def install_defaults(tx: Tx) -> None:
             },
         ],
     )
+    bump_version(tx)
 
 
 def _check_code(code: str, kind: str) -> None:
@@ -150,6 +172,7 @@ def create_website(tx: Tx, code: str, name: str, sort_order: int = 0) -> Website
             is_default=False,
         )
     )
+    bump_version(tx)
     return Website(website_id, code, name, 0, sort_order, False)
 
 
@@ -187,6 +210,7 @@ def create_group(
         .where(website.c.website_id == website_id, website.c.default_group_id == 0)
         .values(default_group_id=group_id)
     )
+    bump_version(tx)
     return StoreGroup(group_id, website_id, code, name, root_category_id, 0)
 
 
@@ -217,4 +241,5 @@ def create_view(
             .where(schema.store_group.c.group_id == group_id)
             .values(default_store_id=store_id)
         )
+    bump_version(tx)
     return StoreView(store_id, code, name, group.website_id, group_id, sort_order, is_active)

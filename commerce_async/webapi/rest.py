@@ -332,6 +332,10 @@ class RestApi:
                 "The request body must be a JSON array with one item per entity, "
                 'for example [{"product": {...}}].'
             )
+        if not body:
+            raise InputError(
+                "The request body is an empty array: a bulk request needs at least one item."
+            )
         partial = headers.get(PARTIAL_ACCEPTANCE_HEADER, b"").strip().lower() in (
             b"1",
             b"true",
