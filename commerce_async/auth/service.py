@@ -250,7 +250,11 @@ ROUTES = [
         "createAdminAccessToken",
         (ANONYMOUS,),
         admin_token,
-        params=(Param("username", STRING), Param("password", STRING)),
+        # Both optional here: the credentials check reports every missing one at once.
+        params=(
+            Param("username", STRING, required=False),
+            Param("password", STRING, required=False),
+        ),
         implementation="Magento\\Integration\\Model\\AdminTokenService",
         returns=STRING,
         summary="Create an admin access token (a bare JSON string)",

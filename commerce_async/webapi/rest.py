@@ -42,8 +42,13 @@ KNOWN_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _VERSION = re.compile(r"^V\d+$")
 MAX_JSON_DEPTH = 64
+# What the request matched, left in the ASGI scope for observers (metrics): ``(mode, template)``
+# with the route's path template (never the raw URL), and ``(accepted, rejected)`` item counts.
+ROUTE_KEY = "commerce_async.route"
+ITEMS_KEY = "commerce_async.items"
 
-_encode = msgspec.json.encode
+# Values of types JSON does not know (decimals, identifiers) are rendered as their text.
+_encode = msgspec.json.Encoder(enc_hook=str).encode
 _decode = msgspec.json.Decoder().decode
 
 
@@ -139,6 +144,7 @@ class RestApi:
             else:
                 mode, segments = "async", segments[1:]
         if segments[:1] == ["schema"]:
+            scope[ROUTE_KEY] = (mode, "/schema")
             return await self._schema(scope, headers, store, mode)
         if not segments or not _VERSION.match(segments[0]):
             if mode != "sync":
@@ -258,6 +264,7 @@ class RestApi:
         if found is None:
             raise_not_found()
         route, path_params = found
+        scope[ROUTE_KEY] = ("sync", route.path)
         if not permitted(route, user):
             raise not_authorized(route.resources)
         body = None
@@ -299,6 +306,7 @@ class RestApi:
                     raise method_not_allowed(method)
                 raise_not_found()
             path_params: dict[str, str] = {}
+            scope[ROUTE_KEY] = ("bulk", "/" + "/".join(segments))  # byXxx paths hold no values
         else:
             found = self.table.match(method, segments)
             if found is None or not found[0].has_async:
@@ -306,6 +314,7 @@ class RestApi:
                     raise method_not_allowed(method)
                 raise_not_found()
             route, path_params = found
+            scope[ROUTE_KEY] = ("async", route.path)
         if not permitted(route, user):
             raise not_authorized(route.resources)
         body = self._decode_body(headers, await self._read_body(headers, receive), method)
@@ -322,6 +331,8 @@ class RestApi:
                 raise item.error
             items = [item]
         result = await self.acceptor.accept(route, user, items)
+        rejected = sum(1 for item in items if item.error is not None)
+        scope[ITEMS_KEY] = (len(items) - rejected, rejected)
         return json_response(202, result)
 
     def _prepare_bulk(self, route, body, query, store, user, headers) -> list[PreparedItem]:

@@ -73,7 +73,7 @@ def _numeric(column: ColumnElement[Any], value: str) -> Any:
         except (TypeError, ValueError):
             raise InputError(
                 'Invalid value of "%value" provided for the %fieldName field.',
-                {"value": value, "fieldName": getattr(column, "key", "value")},
+                {"value": value, "fieldName": str(getattr(column, "key", "value"))},
             ) from None
         return int(number) if number.is_integer() and python_type is int else number
     if python_type is bool:
