@@ -27,6 +27,7 @@ DOMAIN_MODULES = (
     "commerce_async.stores.service",
     "commerce_async.auth.service",
     "commerce_async.operations.status",
+    "commerce_async.catalog.routes",
 )
 
 

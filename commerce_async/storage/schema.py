@@ -187,3 +187,109 @@ consumer_heartbeat = sa.Table(
     sa.Column("processed", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("state", sa.String(16), nullable=False, server_default="running"),
 )
+
+# --- catalog: products ---------------------------------------------------------------------------
+# One entity row per product; ``sku_key`` (the lower-cased SKU) makes the SKU a case-insensitive
+# identity on every database. Attribute values live in ``catalog_product_value``, one row per
+# (product, attribute, store): store 0 holds the default values, a store view's row overrides it.
+# The value sits in the column of its backend type so that comparisons and sorting are typed and
+# indexed; long texts go to the unindexed ``value_text``.
+
+catalog_product_entity = sa.Table(
+    "catalog_product_entity",
+    metadata,
+    sa.Column("entity_id", sa.Integer, primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("sku_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("attribute_set_id", sa.Integer, nullable=False, server_default="4"),
+    sa.Column("type_id", sa.String(32), nullable=False, server_default="simple", index=True),
+    sa.Column("created_at", sa.String(19), nullable=False, index=True),
+    sa.Column("updated_at", sa.String(19), nullable=False, index=True),
+)
+
+catalog_product_value = sa.Table(
+    "catalog_product_value",
+    metadata,
+    sa.Column(
+        "entity_id",
+        sa.Integer,
+        sa.ForeignKey("catalog_product_entity.entity_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("attribute_id", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("store_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("value_string", sa.String(255), nullable=True),
+    sa.Column("value_number", sa.Float, nullable=True),
+    sa.Column("value_text", sa.Text, nullable=True),
+    sa.Index("ix_catalog_product_value_string", "attribute_id", "store_id", "value_string"),
+    sa.Index("ix_catalog_product_value_number", "attribute_id", "store_id", "value_number"),
+)
+
+# The URL keys in use, per store level (0 = default): the primary key makes two products with the
+# same key at the same level impossible even under concurrent writers.
+catalog_product_url_key = sa.Table(
+    "catalog_product_url_key",
+    metadata,
+    sa.Column("store_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("url_key", sa.String(255), primary_key=True),
+    sa.Column(
+        "entity_id",
+        sa.Integer,
+        sa.ForeignKey("catalog_product_entity.entity_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Index("ix_catalog_product_url_key_key", "url_key"),
+    sa.Index("ix_catalog_product_url_key_entity", "entity_id", "store_id"),
+)
+
+catalog_product_website = sa.Table(
+    "catalog_product_website",
+    metadata,
+    sa.Column(
+        "product_id",
+        sa.Integer,
+        sa.ForeignKey("catalog_product_entity.entity_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("website_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Index("ix_catalog_product_website_website", "website_id", "product_id"),
+)
+
+# Category membership, shared with the categories module (which owns the category entity):
+# written through ``commerce_async.catalog.links``.
+catalog_category_product = sa.Table(
+    "catalog_category_product",
+    metadata,
+    sa.Column("category_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column(
+        "product_id",
+        sa.Integer,
+        sa.ForeignKey("catalog_product_entity.entity_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_catalog_category_product_product", "product_id", "category_id"),
+)
+
+# Legacy single-source stock (Magento's cataloginventory_stock_item, stock 1).
+cataloginventory_stock_item = sa.Table(
+    "cataloginventory_stock_item",
+    metadata,
+    sa.Column(
+        "product_id",
+        sa.Integer,
+        sa.ForeignKey("catalog_product_entity.entity_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("qty", sa.Float, nullable=False, server_default="0"),
+    sa.Column("is_in_stock", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("is_qty_decimal", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("manage_stock", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("use_config_manage_stock", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("min_sale_qty", sa.Float, nullable=False, server_default="1"),
+    sa.Column("use_config_min_sale_qty", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("max_sale_qty", sa.Float, nullable=False, server_default="10000"),
+    sa.Column("use_config_max_sale_qty", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("backorders", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("use_config_backorders", sa.Boolean, nullable=False, server_default=sa.true()),
+)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 17:15:42.375061
+Create Date: 2026-11-28 17:22:48.143503
 """
 
 from __future__ import annotations
@@ -31,6 +31,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_admin_user")),
         sa.UniqueConstraint("username", name=op.f("uq_admin_user_username")),
     )
+    op.create_table(
+        "catalog_product_entity",
+        sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.Column("sku", sa.String(length=64), nullable=False),
+        sa.Column("sku_key", sa.String(length=64), nullable=False),
+        sa.Column("attribute_set_id", sa.Integer(), server_default="4", nullable=False),
+        sa.Column("type_id", sa.String(length=32), server_default="simple", nullable=False),
+        sa.Column("created_at", sa.String(length=19), nullable=False),
+        sa.Column("updated_at", sa.String(length=19), nullable=False),
+        sa.PrimaryKeyConstraint("entity_id", name=op.f("pk_catalog_product_entity")),
+        sa.UniqueConstraint("sku_key", name=op.f("uq_catalog_product_entity_sku_key")),
+    )
+    with op.batch_alter_table("catalog_product_entity", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_catalog_product_entity_created_at"), ["created_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_catalog_product_entity_type_id"), ["type_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_catalog_product_entity_updated_at"), ["updated_at"], unique=False
+        )
+
     op.create_table(
         "consumer_heartbeat",
         sa.Column("consumer_id", sa.String(length=64), nullable=False),
@@ -134,6 +157,122 @@ def upgrade() -> None:
         sa.UniqueConstraint("code", name=op.f("uq_store_website_code")),
     )
     op.create_table(
+        "catalog_category_product",
+        sa.Column("category_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), server_default="0", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["catalog_product_entity.entity_id"],
+            name=op.f("fk_catalog_category_product_product_id_catalog_product_entity"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "category_id", "product_id", name=op.f("pk_catalog_category_product")
+        ),
+    )
+    with op.batch_alter_table("catalog_category_product", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_catalog_category_product_product", ["product_id", "category_id"], unique=False
+        )
+
+    op.create_table(
+        "catalog_product_url_key",
+        sa.Column("store_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("url_key", sa.String(length=255), nullable=False),
+        sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["entity_id"],
+            ["catalog_product_entity.entity_id"],
+            name=op.f("fk_catalog_product_url_key_entity_id_catalog_product_entity"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("store_id", "url_key", name=op.f("pk_catalog_product_url_key")),
+    )
+    with op.batch_alter_table("catalog_product_url_key", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_catalog_product_url_key_entity", ["entity_id", "store_id"], unique=False
+        )
+        batch_op.create_index("ix_catalog_product_url_key_key", ["url_key"], unique=False)
+
+    op.create_table(
+        "catalog_product_value",
+        sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.Column("attribute_id", sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column("store_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("value_string", sa.String(length=255), nullable=True),
+        sa.Column("value_number", sa.Float(), nullable=True),
+        sa.Column("value_text", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["entity_id"],
+            ["catalog_product_entity.entity_id"],
+            name=op.f("fk_catalog_product_value_entity_id_catalog_product_entity"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "entity_id", "attribute_id", "store_id", name=op.f("pk_catalog_product_value")
+        ),
+    )
+    with op.batch_alter_table("catalog_product_value", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_catalog_product_value_number",
+            ["attribute_id", "store_id", "value_number"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_catalog_product_value_string",
+            ["attribute_id", "store_id", "value_string"],
+            unique=False,
+        )
+
+    op.create_table(
+        "catalog_product_website",
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("website_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["catalog_product_entity.entity_id"],
+            name=op.f("fk_catalog_product_website_product_id_catalog_product_entity"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "product_id", "website_id", name=op.f("pk_catalog_product_website")
+        ),
+    )
+    with op.batch_alter_table("catalog_product_website", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_catalog_product_website_website", ["website_id", "product_id"], unique=False
+        )
+
+    op.create_table(
+        "cataloginventory_stock_item",
+        sa.Column("product_id", sa.Integer(), nullable=False),
+        sa.Column("qty", sa.Float(), server_default="0", nullable=False),
+        sa.Column("is_in_stock", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("is_qty_decimal", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("manage_stock", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.Column(
+            "use_config_manage_stock", sa.Boolean(), server_default=sa.true(), nullable=False
+        ),
+        sa.Column("min_sale_qty", sa.Float(), server_default="1", nullable=False),
+        sa.Column(
+            "use_config_min_sale_qty", sa.Boolean(), server_default=sa.true(), nullable=False
+        ),
+        sa.Column("max_sale_qty", sa.Float(), server_default="10000", nullable=False),
+        sa.Column(
+            "use_config_max_sale_qty", sa.Boolean(), server_default=sa.true(), nullable=False
+        ),
+        sa.Column("backorders", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("use_config_backorders", sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["product_id"],
+            ["catalog_product_entity.entity_id"],
+            name=op.f("fk_cataloginventory_stock_item_product_id_catalog_product_entity"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("product_id", name=op.f("pk_cataloginventory_stock_item")),
+    )
+    op.create_table(
         "magento_operation",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("bulk_uuid", sa.String(length=39), nullable=False),
@@ -219,6 +358,25 @@ def downgrade() -> None:
         batch_op.drop_index("ix_magento_operation_bulk_error")
 
     op.drop_table("magento_operation")
+    op.drop_table("cataloginventory_stock_item")
+    with op.batch_alter_table("catalog_product_website", schema=None) as batch_op:
+        batch_op.drop_index("ix_catalog_product_website_website")
+
+    op.drop_table("catalog_product_website")
+    with op.batch_alter_table("catalog_product_value", schema=None) as batch_op:
+        batch_op.drop_index("ix_catalog_product_value_string")
+        batch_op.drop_index("ix_catalog_product_value_number")
+
+    op.drop_table("catalog_product_value")
+    with op.batch_alter_table("catalog_product_url_key", schema=None) as batch_op:
+        batch_op.drop_index("ix_catalog_product_url_key_key")
+        batch_op.drop_index("ix_catalog_product_url_key_entity")
+
+    op.drop_table("catalog_product_url_key")
+    with op.batch_alter_table("catalog_category_product", schema=None) as batch_op:
+        batch_op.drop_index("ix_catalog_category_product_product")
+
+    op.drop_table("catalog_category_product")
     op.drop_table("store_website")
     with op.batch_alter_table("queue_message", schema=None) as batch_op:
         batch_op.drop_index("ix_queue_message_operation")
@@ -238,5 +396,11 @@ def downgrade() -> None:
     op.drop_table("integration")
     op.drop_table("core_config")
     op.drop_table("consumer_heartbeat")
+    with op.batch_alter_table("catalog_product_entity", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_catalog_product_entity_updated_at"))
+        batch_op.drop_index(batch_op.f("ix_catalog_product_entity_type_id"))
+        batch_op.drop_index(batch_op.f("ix_catalog_product_entity_created_at"))
+
+    op.drop_table("catalog_product_entity")
     op.drop_table("admin_user")
     # ### end Alembic commands ###

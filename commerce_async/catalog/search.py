@@ -1,0 +1,188 @@
+"""``GET /V1/products?searchCriteria...``: filtering, sorting and paging products.
+
+Only whitelisted fields can be filtered or sorted (anything else: 400 ``Invalid attribute name``).
+Attribute values are those of the URL's store view. Every attribute filter is an index-driven
+``entity_id IN (...)`` on ``catalog_product_value(attribute_id, store_id, value)``; when the store
+view overrides some products' values, the filter takes the view's matching rows plus the store-0
+matches of products it does not override. When no product is overridden for an attribute in that
+view (checked with one index probe), only store 0 is consulted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.sql import ColumnElement
+
+from commerce_async.catalog import attributes, repository, service
+from commerce_async.errors import InputError
+from commerce_async.storage.database import Tx
+from commerce_async.webapi import search
+from commerce_async.webapi.routes import ServiceContext
+
+entity = repository.entity
+value = repository.value
+
+STATIC_FIELDS: dict[str, ColumnElement[Any]] = {
+    "id": entity.c.entity_id,
+    "entity_id": entity.c.entity_id,
+    "attribute_set_id": entity.c.attribute_set_id,
+    "type_id": entity.c.type_id,
+    "created_at": entity.c.created_at,
+    "updated_at": entity.c.updated_at,
+}
+
+
+def get_list(ctx: ServiceContext, args: dict[str, Any]) -> dict[str, Any]:
+    criteria = args["searchCriteria"] or {}
+    store_id = ctx.store.store_id
+    filters, sorts = fields(ctx.tx, store_id)
+    where = search.where_clause(filters, criteria)
+    ordering = search.order_by(sorts, criteria)
+    page_size, current_page = search.paging(criteria)
+    count = sa.select(sa.func.count()).select_from(entity)
+    query = repository.ENTITY_SELECT
+    if where is not None:
+        count = count.where(where)
+        query = query.where(where)
+    total = int(ctx.tx.scalar(count) or 0)
+    query = query.order_by(*ordering, entity.c.entity_id)
+    if page_size:
+        query = query.limit(page_size).offset((current_page - 1) * page_size)
+    rows = ctx.tx.all(query)
+    items = [service.to_json(p) for p in service.load_products(ctx.tx, rows, store_id)]
+    return {"items": items, "search_criteria": search.echo(criteria), "total_count": total}
+
+
+def fields(tx: Tx, store_id: int) -> tuple[dict[str, Any], dict[str, ColumnElement[Any]]]:
+    """The filterable fields (columns or condition builders) and the sortable expressions."""
+    filters: dict[str, Any] = dict(STATIC_FIELDS)
+    sorts: dict[str, ColumnElement[Any]] = dict(STATIC_FIELDS)
+    filters["sku"] = _sku_filter(tx)
+    sorts["sku"] = entity.c.sku
+    overrides = _OverrideProbe(tx, store_id)
+    for attribute in attributes.CATALOGUE:
+        filters[attribute.code] = _attribute_filter(attribute, store_id, overrides)
+        sorts[attribute.code] = _attribute_sort(attribute, store_id)
+    filters["category_id"] = _link_filter(
+        repository.category_product.c.category_id, repository.category_product.c.product_id
+    )
+    filters["website_id"] = _link_filter(
+        repository.website.c.website_id, repository.website.c.product_id
+    )
+    return filters, sorts
+
+
+def _sku_filter(tx: Tx):
+    """SKUs compare ignoring case (through ``sku_key``); on SQLite a ``like`` with a literal
+    prefix also gets a range condition so the unique index serves it."""
+    column = entity.c.sku_key
+
+    def build(operator: str, raw: Any) -> ColumnElement[bool]:
+        text = str(raw).lower()
+        clause = search.condition(column, operator, text)
+        if operator == "like" and tx.dialect == "sqlite":
+            prefix = _literal_prefix(text)
+            if prefix:
+                upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+                clause = sa.and_(column >= prefix, column < upper, clause)
+        return clause
+
+    return build
+
+
+def _literal_prefix(pattern: str) -> str:
+    prefix = []
+    for char in pattern:
+        if char in "%_\\":
+            break
+        prefix.append(char)
+    return "".join(prefix)
+
+
+class _OverrideProbe:
+    """Whether a store view overrides an attribute for any product (cached per request)."""
+
+    def __init__(self, tx: Tx, store_id: int) -> None:
+        self.tx = tx
+        self.store_id = store_id
+        self._known: dict[int, bool] = {}
+
+    def __call__(self, attribute_id: int) -> bool:
+        if self.store_id == 0:
+            return False
+        if attribute_id not in self._known:
+            probe = (
+                sa.select(value.c.entity_id)
+                .where(value.c.attribute_id == attribute_id, value.c.store_id == self.store_id)
+                .limit(1)
+            )
+            self._known[attribute_id] = self.tx.first(probe) is not None
+        return self._known[attribute_id]
+
+
+def _attribute_filter(attribute: attributes.Attribute, store_id: int, overrides: _OverrideProbe):
+    column = value.c[attribute.column]
+    attribute_id = attribute.attribute_id
+
+    def rows_at(level: int, condition: ColumnElement[bool] | None = None) -> sa.Select[Any]:
+        query = sa.select(value.c.entity_id).where(
+            value.c.attribute_id == attribute_id, value.c.store_id == level
+        )
+        return query if condition is None else query.where(condition)
+
+    def build(operator: str, raw: Any) -> ColumnElement[bool]:
+        overridden = overrides(attribute_id)
+        if operator in ("null", "notnull"):
+            present = entity.c.entity_id.in_(rows_at(0))
+            if overridden:
+                present = sa.or_(present, entity.c.entity_id.in_(rows_at(store_id)))
+            return sa.not_(present) if operator == "null" else present
+        condition = search.condition(column, operator, raw)
+        matches_default = entity.c.entity_id.in_(rows_at(0, condition))
+        if not overridden:
+            return matches_default
+        return sa.or_(
+            entity.c.entity_id.in_(rows_at(store_id, condition)),
+            sa.and_(matches_default, entity.c.entity_id.not_in(rows_at(store_id))),
+        )
+
+    return build
+
+
+def _attribute_sort(attribute: attributes.Attribute, store_id: int) -> ColumnElement[Any]:
+    def at(level: int) -> ColumnElement[Any]:
+        alias = value.alias()
+        return (
+            sa.select(alias.c[attribute.column])
+            .where(
+                alias.c.entity_id == entity.c.entity_id,
+                alias.c.attribute_id == attribute.attribute_id,
+                alias.c.store_id == level,
+            )
+            .scalar_subquery()
+        )
+
+    return at(0) if store_id == 0 else sa.func.coalesce(at(store_id), at(0))
+
+
+def _link_filter(key: ColumnElement[Any], product: ColumnElement[Any]):
+    """``category_id`` / ``website_id``: comma lists allowed; ``eq`` behaves as ``in``."""
+
+    def build(operator: str, raw: Any) -> ColumnElement[bool]:
+        try:
+            ids = [int(part) for part in str(raw).split(",") if part.strip()]
+        except ValueError:
+            raise InputError(
+                'Invalid value of "%value" provided for the %fieldName field.',
+                {"value": str(raw), "fieldName": key.key},
+            ) from None
+        members = entity.c.entity_id.in_(sa.select(product).where(key.in_(ids)))
+        if operator in ("eq", "in", "finset"):
+            return members
+        if operator in ("neq", "nin", "nfinset"):
+            return sa.not_(members)
+        raise InputError('Invalid condition type "%1".', [operator])
+
+    return build
