@@ -299,6 +299,11 @@ def consumers_start(obj: Context, consumer: str, max_messages: int | None) -> No
     services = obj.services()
     _installed(services)
     worker = Consumer(services, services.new_source(), max_messages=max_messages)
+    start_relay = getattr(services.transport, "start_relay", None)
+    if start_relay is not None:
+        # Every consumer process also publishes the outbox, so a deployment whose servers run
+        # no workers still delivers what they accepted.
+        start_relay()
     finished = threading.Event()
 
     def on_signal(signum: int, _frame: Any) -> None:

@@ -169,19 +169,27 @@ class Consumer:
         except Exception as error:
             error = translate(error)
             log.warning("batch of %d failed before commit (%s); released", len(deliveries), error)
-            self.source.release(deliveries)
+            self._release(deliveries)
             self._stop.wait(0.2)
             return
         self.source.after_commit(handled)
         remaining = [d for d in deliveries if d not in handled]
         if remaining:
-            self.source.release(remaining)
+            self._release(remaining)
         finished = time.time()
         for delivery, outcome, started in done:
             if outcome is not None:
                 self.processed += 1
                 if self.on_outcome is not None:
                     self.on_outcome(delivery, outcome, finished - started)
+
+    def _release(self, deliveries: list[Delivery]) -> None:
+        # Giving deliveries back early is an optimisation: when it fails too (the database or
+        # the broker is down), leases expire and unacknowledged messages are redelivered.
+        try:
+            self.source.release(deliveries)
+        except Exception as error:
+            log.warning("could not release %d deliveries (%s)", len(deliveries), error)
 
     def _past_drain_deadline(self) -> bool:
         return (

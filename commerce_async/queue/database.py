@@ -193,4 +193,5 @@ class DatabaseSource:
             )
 
     def close(self) -> None:
-        pass
+        if self.waiter is not None:
+            self.waiter.close()  # type: ignore[attr-defined]
