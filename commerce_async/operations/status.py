@@ -177,6 +177,50 @@ def summary(tx: Tx, bulk_uuid: str, user: UserContext) -> dict[str, Any]:
     }
 
 
+def operations_with_status(
+    tx: Tx,
+    bulk_uuid: str,
+    user: UserContext,
+    statuses: tuple[int, ...],
+    *,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The bulk's operations with one of ``statuses``, detailed, in item order (404 as above)."""
+    load_bulk(tx, bulk_uuid, user)
+    query = (
+        sa.select(operation)
+        .where(operation.c.bulk_uuid == bulk_uuid, operation.c.status.in_(statuses))
+        .order_by(operation.c.operation_key)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [detailed_operation(row) for row in tx.all(query)]
+
+
+def failure_counts_by_code(tx: Tx, bulk_uuid: str) -> dict[int | None, int]:
+    """Failed operations (the ones ``retry`` reopens) counted per ``error_code``."""
+    rows = tx.all(
+        sa.select(operation.c.error_code, sa.func.count())
+        .where(operation.c.bulk_uuid == bulk_uuid, operation.c.status.in_(FAILED))
+        .group_by(operation.c.error_code)
+        .order_by(operation.c.error_code)
+    )
+    return {code: int(count) for code, count in rows}
+
+
+def bulk_users(tx: Tx, user: UserContext) -> list[tuple[int | None, int | None]]:
+    """Distinct ``(user_type, user_id)`` owners of the bulks the caller may see."""
+    query = (
+        sa.select(bulk.c.user_type, bulk.c.user_id)
+        .distinct()
+        .order_by(bulk.c.user_type, bulk.c.user_id)
+    )
+    owner = _owner_filter(user)
+    if owner is not None:
+        query = query.where(owner)
+    return [(row.user_type, row.user_id) for row in tx.all(query)]
+
+
 OPERATION_FIELDS: dict[str, search.Filterable] = {
     "id": operation.c.operation_key,
     "operation_key": operation.c.operation_key,

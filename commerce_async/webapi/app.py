@@ -14,7 +14,7 @@ from commerce_async.runtime import Workers
 from commerce_async.webapi.rest import RestApi
 
 # Modules that add pages to the Starlette application: each exposes ``mount(app, services)``.
-PAGE_MODULES: tuple[str, ...] = ()
+PAGE_MODULES: tuple[str, ...] = ("commerce_async.admin",)
 
 
 def create_app(services: Any, *, consumers: int | None = None) -> Any:
