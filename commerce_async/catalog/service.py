@@ -351,6 +351,10 @@ def _apply_plan(tx: Tx, product: Product, planned: scope.Plan) -> None:
             repository.set_url_key(tx, entity_id, store_id, stored, fresh=False)
     for attribute, store_id in planned.clears:
         if attribute is URL_KEY:
+            # The default key becomes visible in that view again: it must be free there.
+            default_key = product.defaults.get(URL_KEY.attribute_id)
+            if store_id and default_key:
+                urlkey.check_unique(tx, default_key, entity_id, store_id)
             repository.set_url_key(tx, entity_id, store_id, None, fresh=False)
     repository.write_values(
         tx,
