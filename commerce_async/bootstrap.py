@@ -10,6 +10,7 @@ from typing import Any
 
 from commerce_async.auth import tokens
 from commerce_async.auth.service import LoginThrottle, load_admin, load_integration
+from commerce_async.metrics import Metrics
 from commerce_async.operations.accept import Acceptor
 from commerce_async.queue.base import Source, Transport
 from commerce_async.queue.database import DatabaseSource, DatabaseTransport, Doorbell
@@ -114,4 +115,5 @@ def build(settings: Settings, *, routes: list[Route] | None = None) -> Services:
         login_throttle=LoginThrottle(settings.lockout_failures, settings.lockout_seconds),
         user_loaders=collect_user_loaders(),
         token_cache=tokens.TokenCache(),
+        metrics=Metrics(db),
     )

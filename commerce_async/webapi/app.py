@@ -11,14 +11,20 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route as HttpRoute
 
 from commerce_async.runtime import Workers
+from commerce_async.webapi import openapi
 from commerce_async.webapi.rest import RestApi
 
 # Modules that add pages to the Starlette application: each exposes ``mount(app, services)``.
-PAGE_MODULES: tuple[str, ...] = ("commerce_async.admin",)
+PAGE_MODULES: tuple[str, ...] = (
+    "commerce_async.webapi.swagger",
+    "commerce_async.metrics",
+    "commerce_async.admin",
+)
 
 
 def create_app(services: Any, *, consumers: int | None = None) -> Any:
     rest = RestApi(services)
+    rest.schema_handler = openapi.schema_handler(services.routes.routes)
     workers = Workers(services, services.settings.consumers if consumers is None else consumers)
 
     @contextlib.asynccontextmanager
