@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -98,27 +98,74 @@ def sku_key(sku: str) -> str:
     return sku.lower()
 
 
+class EntityRow(NamedTuple):
+    """One product entity row with its stock columns (``qty`` None: no stock row yet)."""
+
+    entity_id: int
+    sku: str
+    attribute_set_id: int
+    type_id: str
+    created_at: str
+    updated_at: str
+    qty: float | None
+    is_in_stock: Any
+    is_qty_decimal: Any
+    manage_stock: Any
+    use_config_manage_stock: Any
+    min_sale_qty: Any
+    use_config_min_sale_qty: Any
+    max_sale_qty: Any
+    use_config_max_sale_qty: Any
+    backorders: Any
+    use_config_backorders: Any
+
+
+_ENTITY_SQL = (
+    "SELECT e.entity_id, e.sku, e.attribute_set_id, e.type_id, e.created_at, e.updated_at, "
+    + ", ".join(f"s.{name}" for name in STOCK_FIELDS)
+    + " FROM catalog_product_entity e"
+    " LEFT JOIN cataloginventory_stock_item s ON s.product_id = e.entity_id"
+)
+
+
+def _cursor(tx: Tx) -> Any:
+    return tx.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+
+
+def fetch(tx: Tx, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """Rows of a query with positional ``?`` placeholders, straight from the driver: the hot
+    statements skip SQLAlchemy's per-statement compilation (``%s`` for psycopg)."""
+    cursor = _cursor(tx)
+    try:
+        if tx.dialect == "postgresql":
+            sql = sql.replace("?", "%s")
+        cursor.execute(sql, tuple(parameters))
+        return list(cursor.fetchall()) if cursor.description else []
+    finally:
+        cursor.close()
+
+
+def _marks(count: int) -> str:
+    return ", ".join("?" * count)
+
+
 # --- reads ----------------------------------------------------------------------------------------
 
 
-def find_entity(tx: Tx, sku: str) -> sa.Row[Any] | None:
+def find_entity(tx: Tx, sku: str) -> EntityRow | None:
     """The product row (with its stock columns) whose SKU equals ``sku`` ignoring case."""
-    return tx.first(ENTITY_SELECT.where(entity.c.sku_key == sku_key(sku)))
-
-
-def entities_by_ids(tx: Tx, entity_ids: Sequence[int]) -> list[sa.Row[Any]]:
-    if not entity_ids:
-        return []
-    rows = tx.all(ENTITY_SELECT.where(entity.c.entity_id.in_(list(entity_ids))))
-    order = {entity_id: index for index, entity_id in enumerate(entity_ids)}
-    return sorted(rows, key=lambda row: order[row.entity_id])
+    rows = fetch(tx, _ENTITY_SQL + " WHERE e.sku_key = ?", (sku_key(sku),))
+    return EntityRow(*rows[0]) if rows else None
 
 
 def entity_id_by_sku(tx: Tx, sku: str) -> int | None:
-    return tx.scalar(sa.select(entity.c.entity_id).where(entity.c.sku_key == sku_key(sku)))
+    rows = fetch(
+        tx, "SELECT entity_id FROM catalog_product_entity WHERE sku_key = ?", (sku_key(sku),)
+    )
+    return rows[0][0] if rows else None
 
 
-def stock_of(row: sa.Row[Any]) -> dict[str, Any]:
+def stock_of(row: Any) -> dict[str, Any]:
     """The stock fields of an entity row (defaults when the product has no stock row)."""
     if row.qty is None:
         return dict(STOCK_DEFAULTS)
@@ -130,6 +177,9 @@ def stock_of(row: sa.Row[Any]) -> dict[str, Any]:
     return result
 
 
+_COLUMN_INDEX = {"value_string": 3, "value_number": 4, "value_text": 5}
+
+
 def load_values(
     tx: Tx, entity_ids: Sequence[int], store_ids: Iterable[int]
 ) -> dict[int, dict[int, dict[int, Any]]]:
@@ -138,49 +188,34 @@ def load_values(
     if not entity_ids:
         return result
     stores = sorted(set(store_ids))
-    query = sa.select(
-        value.c.entity_id,
-        value.c.attribute_id,
-        value.c.store_id,
-        value.c.value_string,
-        value.c.value_number,
-        value.c.value_text,
-    ).where(value.c.entity_id.in_(list(entity_ids)))
-    query = (
-        query.where(value.c.store_id == stores[0])
-        if len(stores) == 1
-        else query.where(value.c.store_id.in_(stores))
+    sql = (
+        "SELECT entity_id, attribute_id, store_id, value_string, value_number, value_text"
+        f" FROM catalog_product_value WHERE entity_id IN ({_marks(len(entity_ids))})"
+        f" AND store_id IN ({_marks(len(stores))})"
     )
     by_id = attributes.BY_ID
-    for row in tx.execute(query):
-        attribute = by_id.get(row.attribute_id)
+    for row in fetch(tx, sql, (*entity_ids, *stores)):
+        attribute = by_id.get(row[1])
         if attribute is None:
             continue
-        stored = (
-            row.value_number
-            if attribute.column == "value_number"
-            else row.value_text
-            if attribute.column == "value_text"
-            else row.value_string
-        )
+        stored = row[_COLUMN_INDEX[attribute.column]]
         if stored is None:
             continue
         if attribute.backend == "int":
             stored = int(stored)
-        result[row.entity_id][row.store_id][row.attribute_id] = stored
+        result[row[0]][row[2]][row[1]] = stored
     return result
 
 
 def load_websites(tx: Tx, entity_ids: Sequence[int]) -> dict[int, list[int]]:
     result: dict[int, list[int]] = defaultdict(list)
     if entity_ids:
-        query = (
-            sa.select(website.c.product_id, website.c.website_id)
-            .where(website.c.product_id.in_(list(entity_ids)))
-            .order_by(website.c.product_id, website.c.website_id)
+        sql = (
+            "SELECT product_id, website_id FROM catalog_product_website"
+            f" WHERE product_id IN ({_marks(len(entity_ids))}) ORDER BY product_id, website_id"
         )
-        for row in tx.execute(query):
-            result[row.product_id].append(row.website_id)
+        for product_id, website_id in fetch(tx, sql, entity_ids):
+            result[product_id].append(website_id)
     return result
 
 
@@ -188,59 +223,62 @@ def load_category_links(tx: Tx, entity_ids: Sequence[int]) -> dict[int, list[tup
     """``{product_id: [(category_id, position), ...]}`` ordered by category id."""
     result: dict[int, list[tuple[int, int]]] = defaultdict(list)
     if entity_ids:
-        query = (
-            sa.select(
-                category_product.c.product_id,
-                category_product.c.category_id,
-                category_product.c.position,
-            )
-            .where(category_product.c.product_id.in_(list(entity_ids)))
-            .order_by(category_product.c.product_id, category_product.c.category_id)
+        sql = (
+            "SELECT product_id, category_id, position FROM catalog_category_product"
+            f" WHERE product_id IN ({_marks(len(entity_ids))}) ORDER BY product_id, category_id"
         )
-        for row in tx.execute(query):
-            result[row.product_id].append((row.category_id, row.position))
+        for product_id, category_id, position in fetch(tx, sql, entity_ids):
+            result[product_id].append((category_id, position))
     return result
 
 
 def url_key_holders(tx: Tx, key: str, entity_id: int | None) -> list[tuple[int, int]]:
     """``(entity_id, store_id)`` of every other product using ``key`` at some store level."""
-    query = sa.select(url_keys.c.entity_id, url_keys.c.store_id).where(url_keys.c.url_key == key)
-    if entity_id is not None:
-        query = query.where(url_keys.c.entity_id != entity_id)
-    return [(row.entity_id, row.store_id) for row in tx.execute(query)]
+    rows = fetch(
+        tx,
+        "SELECT entity_id, store_id FROM catalog_product_url_key WHERE url_key = ?"
+        " AND entity_id <> ?",
+        (key, -1 if entity_id is None else entity_id),
+    )
+    return [(row[0], row[1]) for row in rows]
 
 
 def url_key_levels(tx: Tx, entity_ids: Sequence[int]) -> set[tuple[int, int]]:
     """``(entity_id, store_id)`` pairs at which these products have a URL key of their own."""
     if not entity_ids:
         return set()
-    query = sa.select(url_keys.c.entity_id, url_keys.c.store_id).where(
-        url_keys.c.entity_id.in_(list(entity_ids))
+    sql = (
+        "SELECT entity_id, store_id FROM catalog_product_url_key"
+        f" WHERE entity_id IN ({_marks(len(entity_ids))})"
     )
-    return {(row.entity_id, row.store_id) for row in tx.execute(query)}
+    return {(row[0], row[1]) for row in fetch(tx, sql, entity_ids)}
 
 
 # --- writes ---------------------------------------------------------------------------------------
 
 
 def insert_entity(tx: Tx, sku: str, attribute_set_id: int, type_id: str, now_text: str) -> int:
-    statement = (
-        entity.insert()
-        .values(
-            sku=sku,
-            sku_key=sku_key(sku),
-            attribute_set_id=attribute_set_id,
-            type_id=type_id,
-            created_at=now_text,
-            updated_at=now_text,
-        )
-        .returning(entity.c.entity_id)
+    rows = fetch(
+        tx,
+        "INSERT INTO catalog_product_entity"
+        " (sku, sku_key, attribute_set_id, type_id, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) RETURNING entity_id",
+        (sku, sku_key(sku), attribute_set_id, type_id, now_text, now_text),
     )
-    return int(tx.scalar(statement))
+    return int(rows[0][0])
+
+
+_ENTITY_UPDATABLE = ("attribute_set_id", "type_id", "updated_at")
 
 
 def update_entity(tx: Tx, entity_id: int, **values: Any) -> None:
-    tx.execute(entity.update().where(entity.c.entity_id == entity_id).values(**values))
+    names = [name for name in _ENTITY_UPDATABLE if name in values]
+    assignments = ", ".join(f"{name} = ?" for name in names)
+    fetch(
+        tx,
+        f"UPDATE catalog_product_entity SET {assignments} WHERE entity_id = ?",
+        (*(values[name] for name in names), entity_id),
+    )
 
 
 def value_row(entity_id: int, attribute: attributes.Attribute, store_id: int, stored: Any) -> tuple:
@@ -267,7 +305,7 @@ def write_stock(tx: Tx, entity_id: int, values: dict[str, Any]) -> None:
 
 def replace_websites(tx: Tx, entity_id: int, website_ids: Sequence[int], *, fresh: bool) -> None:
     if not fresh:
-        tx.execute(website.delete().where(website.c.product_id == entity_id))
+        fetch(tx, "DELETE FROM catalog_product_website WHERE product_id = ?", (entity_id,))
     tx.raw_executemany(INSERT_WEBSITE, [(entity_id, website_id) for website_id in website_ids])
 
 
@@ -275,7 +313,7 @@ def replace_category_links(
     tx: Tx, entity_id: int, links: Sequence[tuple[int, int]], *, fresh: bool = False
 ) -> None:
     if not fresh:
-        tx.execute(category_product.delete().where(category_product.c.product_id == entity_id))
+        fetch(tx, "DELETE FROM catalog_category_product WHERE product_id = ?", (entity_id,))
     tx.raw_executemany(
         INSERT_CATEGORY_LINK,
         [(category_id, entity_id, position) for category_id, position in links],
@@ -285,10 +323,10 @@ def replace_category_links(
 def set_url_key(tx: Tx, entity_id: int, store_id: int, key: str | None, *, fresh: bool) -> None:
     """Record (or with ``None`` forget) the product's URL key at one store level."""
     if not fresh:
-        tx.execute(
-            url_keys.delete().where(
-                url_keys.c.entity_id == entity_id, url_keys.c.store_id == store_id
-            )
+        fetch(
+            tx,
+            "DELETE FROM catalog_product_url_key WHERE entity_id = ? AND store_id = ?",
+            (entity_id, store_id),
         )
     if key is not None:
         tx.raw_executemany(INSERT_URL_KEY, [(store_id, key, entity_id)])
@@ -296,4 +334,4 @@ def set_url_key(tx: Tx, entity_id: int, store_id: int, key: str | None, *, fresh
 
 def delete_entity(tx: Tx, entity_id: int) -> None:
     """Remove the product and, by cascade, its values, URL keys, links and stock."""
-    tx.execute(entity.delete().where(entity.c.entity_id == entity_id))
+    fetch(tx, "DELETE FROM catalog_product_entity WHERE entity_id = ?", (entity_id,))

@@ -11,13 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-
 from commerce_async.catalog import attributes, links, repository, scope, urlkey
 from commerce_async.catalog.attributes import CATALOGUE, NAME, PRICE, URL_KEY, Attribute
 from commerce_async.errors import InputError, NotFound
 from commerce_async.operations.model import utc_text
-from commerce_async.storage import schema
 from commerce_async.storage.database import Tx
 from commerce_async.stores.model import StoreView
 from commerce_async.webapi.routes import ServiceContext
@@ -384,9 +381,10 @@ def _price_scope_website(ctx: ServiceContext, changes: dict[Attribute, Any]) -> 
     """Whether price attributes are website-scoped (``catalog/price/scope`` = 1)."""
     if not any(attribute.price for attribute in changes):
         return False
-    config = schema.core_config
-    setting = ctx.tx.scalar(sa.select(config.c.value).where(config.c.path == PRICE_SCOPE_PATH))
-    return str(setting or "0").strip() == "1"
+    rows = repository.fetch(
+        ctx.tx, "SELECT value FROM core_config WHERE path = ?", (PRICE_SCOPE_PATH,)
+    )
+    return bool(rows) and str(rows[0][0] or "0").strip() == "1"
 
 
 # --- input checks ---------------------------------------------------------------------------------
