@@ -293,3 +293,94 @@ cataloginventory_stock_item = sa.Table(
     sa.Column("backorders", sa.Integer, nullable=False, server_default="0"),
     sa.Column("use_config_backorders", sa.Boolean, nullable=False, server_default=sa.true()),
 )
+
+# --- catalog: categories -------------------------------------------------------------------------
+# The category tree as Magento keeps it: ``path`` is the chain of ids from the tree root
+# ("1/2/11"), ``level`` its depth, ``children_count`` the number of all descendants. Attribute
+# values (name, is_active, url_key ...) live in ``catalog_category_value``, one row per
+# (category, attribute, store): store 0 holds the defaults, a store view's row overrides them.
+
+catalog_category_entity = sa.Table(
+    "catalog_category_entity",
+    metadata,
+    sa.Column("entity_id", sa.Integer, primary_key=True),
+    sa.Column("parent_id", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("path", sa.String(255), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("level", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("children_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.String(19), nullable=False),
+    sa.Column("updated_at", sa.String(19), nullable=False),
+    sa.Index("ix_catalog_category_entity_parent", "parent_id", "position"),
+    sa.Index("ix_catalog_category_entity_path", "path"),
+)
+
+catalog_category_value = sa.Table(
+    "catalog_category_value",
+    metadata,
+    sa.Column(
+        "entity_id",
+        sa.Integer,
+        sa.ForeignKey("catalog_category_entity.entity_id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("attribute_id", sa.SmallInteger, primary_key=True, autoincrement=False),
+    sa.Column("store_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("value", sa.Text, nullable=True),
+    sa.Index("ix_catalog_category_value_attribute", "attribute_id", "store_id"),
+)
+
+# --- customers -----------------------------------------------------------------------------------
+# One row per customer account. ``email_key`` (the lower-cased email) makes the email unique per
+# website whatever its case, as Magento's case-insensitive collation does. Addresses are kept as a
+# JSON document per address: they are read and written whole, never queried by field.
+
+customer_group = sa.Table(
+    "customer_group",
+    metadata,
+    sa.Column("customer_group_id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("customer_group_code", sa.String(32), nullable=False, unique=True),
+    sa.Column("tax_class_id", sa.Integer, nullable=False, server_default="3"),
+)
+
+customer_entity = sa.Table(
+    "customer_entity",
+    metadata,
+    sa.Column("entity_id", sa.Integer, primary_key=True),
+    sa.Column("website_id", sa.Integer, nullable=False),
+    sa.Column("email", sa.String(255), nullable=False),
+    sa.Column("email_key", sa.String(255), nullable=False),
+    sa.Column("group_id", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("store_id", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.String(19), nullable=False, index=True),
+    sa.Column("updated_at", sa.String(19), nullable=False),
+    sa.Column("created_in", sa.String(255), nullable=True),
+    sa.Column("firstname", sa.String(255), nullable=True),
+    sa.Column("middlename", sa.String(255), nullable=True),
+    sa.Column("lastname", sa.String(255), nullable=True),
+    sa.Column("prefix", sa.String(40), nullable=True),
+    sa.Column("suffix", sa.String(40), nullable=True),
+    sa.Column("dob", sa.String(10), nullable=True),
+    sa.Column("taxvat", sa.String(50), nullable=True),
+    sa.Column("gender", sa.Integer, nullable=True),
+    sa.Column("default_billing", sa.Integer, nullable=True),
+    sa.Column("default_shipping", sa.Integer, nullable=True),
+    sa.Column("disable_auto_group_change", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("password_hash", sa.String(255), nullable=True),
+    sa.UniqueConstraint("email_key", "website_id"),
+    sa.Index("ix_customer_entity_lastname", "lastname"),
+)
+
+customer_address_entity = sa.Table(
+    "customer_address_entity",
+    metadata,
+    sa.Column("entity_id", sa.Integer, primary_key=True),
+    sa.Column(
+        "parent_id",
+        sa.Integer,
+        sa.ForeignKey("customer_entity.entity_id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("data", sa.Text, nullable=False),
+)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 17:22:48.143503
+Create Date: 2026-11-28 17:37:53.490040
 """
 
 from __future__ import annotations
@@ -31,6 +31,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_admin_user")),
         sa.UniqueConstraint("username", name=op.f("uq_admin_user_username")),
     )
+    op.create_table(
+        "catalog_category_entity",
+        sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.Column("parent_id", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("path", sa.String(length=255), nullable=False),
+        sa.Column("position", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("level", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("children_count", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("created_at", sa.String(length=19), nullable=False),
+        sa.Column("updated_at", sa.String(length=19), nullable=False),
+        sa.PrimaryKeyConstraint("entity_id", name=op.f("pk_catalog_category_entity")),
+    )
+    with op.batch_alter_table("catalog_category_entity", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_catalog_category_entity_parent", ["parent_id", "position"], unique=False
+        )
+        batch_op.create_index("ix_catalog_category_entity_path", ["path"], unique=False)
+
     op.create_table(
         "catalog_product_entity",
         sa.Column("entity_id", sa.Integer(), nullable=False),
@@ -71,6 +89,52 @@ def upgrade() -> None:
         sa.Column("path", sa.String(length=255), nullable=False),
         sa.Column("value", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("path", name=op.f("pk_core_config")),
+    )
+    op.create_table(
+        "customer_entity",
+        sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.Column("website_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=255), nullable=False),
+        sa.Column("email_key", sa.String(length=255), nullable=False),
+        sa.Column("group_id", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("store_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.String(length=19), nullable=False),
+        sa.Column("updated_at", sa.String(length=19), nullable=False),
+        sa.Column("created_in", sa.String(length=255), nullable=True),
+        sa.Column("firstname", sa.String(length=255), nullable=True),
+        sa.Column("middlename", sa.String(length=255), nullable=True),
+        sa.Column("lastname", sa.String(length=255), nullable=True),
+        sa.Column("prefix", sa.String(length=40), nullable=True),
+        sa.Column("suffix", sa.String(length=40), nullable=True),
+        sa.Column("dob", sa.String(length=10), nullable=True),
+        sa.Column("taxvat", sa.String(length=50), nullable=True),
+        sa.Column("gender", sa.Integer(), nullable=True),
+        sa.Column("default_billing", sa.Integer(), nullable=True),
+        sa.Column("default_shipping", sa.Integer(), nullable=True),
+        sa.Column(
+            "disable_auto_group_change", sa.SmallInteger(), server_default="0", nullable=False
+        ),
+        sa.Column("password_hash", sa.String(length=255), nullable=True),
+        sa.PrimaryKeyConstraint("entity_id", name=op.f("pk_customer_entity")),
+        sa.UniqueConstraint(
+            "email_key", "website_id", name=op.f("uq_customer_entity_email_key_website_id")
+        ),
+    )
+    with op.batch_alter_table("customer_entity", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_entity_created_at"), ["created_at"], unique=False
+        )
+        batch_op.create_index("ix_customer_entity_lastname", ["lastname"], unique=False)
+
+    op.create_table(
+        "customer_group",
+        sa.Column("customer_group_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("customer_group_code", sa.String(length=32), nullable=False),
+        sa.Column("tax_class_id", sa.Integer(), server_default="3", nullable=False),
+        sa.PrimaryKeyConstraint("customer_group_id", name=op.f("pk_customer_group")),
+        sa.UniqueConstraint(
+            "customer_group_code", name=op.f("uq_customer_group_customer_group_code")
+        ),
     )
     op.create_table(
         "integration",
@@ -177,6 +241,27 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "catalog_category_value",
+        sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.Column("attribute_id", sa.SmallInteger(), autoincrement=False, nullable=False),
+        sa.Column("store_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("value", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["entity_id"],
+            ["catalog_category_entity.entity_id"],
+            name=op.f("fk_catalog_category_value_entity_id_catalog_category_entity"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "entity_id", "attribute_id", "store_id", name=op.f("pk_catalog_category_value")
+        ),
+    )
+    with op.batch_alter_table("catalog_category_value", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_catalog_category_value_attribute", ["attribute_id", "store_id"], unique=False
+        )
+
+    op.create_table(
         "catalog_product_url_key",
         sa.Column("store_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("url_key", sa.String(length=255), nullable=False),
@@ -273,6 +358,24 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("product_id", name=op.f("pk_cataloginventory_stock_item")),
     )
     op.create_table(
+        "customer_address_entity",
+        sa.Column("entity_id", sa.Integer(), nullable=False),
+        sa.Column("parent_id", sa.Integer(), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["parent_id"],
+            ["customer_entity.entity_id"],
+            name=op.f("fk_customer_address_entity_parent_id_customer_entity"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("entity_id", name=op.f("pk_customer_address_entity")),
+    )
+    with op.batch_alter_table("customer_address_entity", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_customer_address_entity_parent_id"), ["parent_id"], unique=False
+        )
+
+    op.create_table(
         "magento_operation",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("bulk_uuid", sa.String(length=39), nullable=False),
@@ -358,6 +461,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_magento_operation_bulk_error")
 
     op.drop_table("magento_operation")
+    with op.batch_alter_table("customer_address_entity", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_customer_address_entity_parent_id"))
+
+    op.drop_table("customer_address_entity")
     op.drop_table("cataloginventory_stock_item")
     with op.batch_alter_table("catalog_product_website", schema=None) as batch_op:
         batch_op.drop_index("ix_catalog_product_website_website")
@@ -373,6 +480,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_catalog_product_url_key_entity")
 
     op.drop_table("catalog_product_url_key")
+    with op.batch_alter_table("catalog_category_value", schema=None) as batch_op:
+        batch_op.drop_index("ix_catalog_category_value_attribute")
+
+    op.drop_table("catalog_category_value")
     with op.batch_alter_table("catalog_category_product", schema=None) as batch_op:
         batch_op.drop_index("ix_catalog_category_product_product")
 
@@ -394,6 +505,12 @@ def downgrade() -> None:
     op.drop_table("magento_bulk")
     op.drop_table("login_failure")
     op.drop_table("integration")
+    op.drop_table("customer_group")
+    with op.batch_alter_table("customer_entity", schema=None) as batch_op:
+        batch_op.drop_index("ix_customer_entity_lastname")
+        batch_op.drop_index(batch_op.f("ix_customer_entity_created_at"))
+
+    op.drop_table("customer_entity")
     op.drop_table("core_config")
     op.drop_table("consumer_heartbeat")
     with op.batch_alter_table("catalog_product_entity", schema=None) as batch_op:
@@ -402,5 +519,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_catalog_product_entity_created_at"))
 
     op.drop_table("catalog_product_entity")
+    with op.batch_alter_table("catalog_category_entity", schema=None) as batch_op:
+        batch_op.drop_index("ix_catalog_category_entity_path")
+        batch_op.drop_index("ix_catalog_category_entity_parent")
+
+    op.drop_table("catalog_category_entity")
     op.drop_table("admin_user")
     # ### end Alembic commands ###
