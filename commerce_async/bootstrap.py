@@ -29,6 +29,7 @@ DOMAIN_MODULES = (
     "commerce_async.auth.service",
     "commerce_async.operations.status",
     "commerce_async.catalog.routes",
+    "commerce_async.categories.routes",
 )
 
 
