@@ -30,6 +30,7 @@ DOMAIN_MODULES = (
     "commerce_async.operations.status",
     "commerce_async.catalog.routes",
     "commerce_async.categories.routes",
+    "commerce_async.customers.routes",
 )
 
 
