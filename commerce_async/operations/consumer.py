@@ -52,6 +52,24 @@ log = logging.getLogger("commerce_async.consumer")
 _encode = msgspec.json.encode
 RESULT_MESSAGE_LIMIT = 65535
 
+_LOAD_SQL = """
+    SELECT o.id, o.operation_key, o.status, o.serialized_data, o.topic_name, o.attempts,
+           b.user_type, b.user_id
+      FROM magento_operation o JOIN magento_bulk b ON b.uuid = o.bulk_uuid
+     WHERE o.bulk_uuid = :bulk_uuid AND o.operation_key IN :keys
+"""
+LOAD = sa.text(_LOAD_SQL).bindparams(sa.bindparam("keys", expanding=True))
+LOAD_FOR_UPDATE = sa.text(_LOAD_SQL + " FOR UPDATE OF o").bindparams(
+    sa.bindparam("keys", expanding=True)
+)
+# Success clears serialized_data (Magento does); failures keep it for inspection and retry.
+RECORD_SQL = (
+    "UPDATE magento_operation SET status = ?, result_message = ?, error_code = ?,"
+    " result_serialized_data = ?,"
+    " serialized_data = CASE WHEN ? = 1 THEN NULL ELSE serialized_data END,"
+    " started_at = ?, finished_at = ?, attempts = ? WHERE id = ?"
+)
+
 
 @dataclass(slots=True)
 class Outcome:
@@ -155,17 +173,24 @@ class Consumer:
     # --- a batch ---------------------------------------------------------------------------------
 
     def process(self, deliveries: list[Delivery]) -> None:
+        """Execute a claimed batch in one transaction (see the module docstring)."""
         done: list[tuple[Delivery, Outcome | None, float]] = []
         handled: list[Delivery] = []
         try:
             with self.services.db.transaction() as tx:
+                operations = self._load_operations(tx, deliveries)
+                settled: list[Delivery] = []
+                records: list[tuple[Any, ...]] = []
                 for delivery in deliveries:
                     if self._past_drain_deadline():
                         break
                     started = time.time()
-                    outcome = self._execute(tx, delivery, started)
+                    operation = operations.get((delivery.bulk_uuid, delivery.operation_key))
+                    outcome = self._execute(tx, delivery, operation, started, settled, records)
                     handled.append(delivery)
                     done.append((delivery, outcome, started))
+                self._settle(tx, settled)
+                tx.raw_executemany(RECORD_SQL, records)
         except Exception as error:
             error = translate(error)
             log.warning("batch of %d failed before commit (%s); released", len(deliveries), error)
@@ -180,8 +205,17 @@ class Consumer:
         for delivery, outcome, started in done:
             if outcome is not None:
                 self.processed += 1
+                _log_outcome(delivery, outcome, finished - started)
                 if self.on_outcome is not None:
                     self.on_outcome(delivery, outcome, finished - started)
+
+    def _settle(self, tx: Tx, deliveries: list[Delivery]) -> None:
+        settle_many = getattr(self.source, "settle_many", None)
+        if settle_many is not None:
+            settle_many(tx, deliveries)
+        else:
+            for delivery in deliveries:
+                self.source.settle(tx, delivery)
 
     def _release(self, deliveries: list[Delivery]) -> None:
         # Giving deliveries back early is an optimisation: when it fails too (the database or
@@ -198,33 +232,31 @@ class Consumer:
             and time.monotonic() > self._stop_deadline
         )
 
-    def _load_operation(self, tx: Tx, delivery: Delivery) -> Any:
-        table = schema.magento_operation
-        query = (
-            sa.select(
-                table.c.id,
-                table.c.status,
-                table.c.serialized_data,
-                table.c.topic_name,
-                table.c.attempts,
-                schema.magento_bulk.c.user_type,
-                schema.magento_bulk.c.user_id,
-            )
-            .join(schema.magento_bulk, schema.magento_bulk.c.uuid == table.c.bulk_uuid)
-            .where(
-                table.c.bulk_uuid == delivery.bulk_uuid,
-                table.c.operation_key == delivery.operation_key,
-            )
-        )
-        if tx.dialect == "postgresql":
-            query = query.with_for_update(of=table)
-        return tx.first(query)
+    def _load_operations(self, tx: Tx, deliveries: list[Delivery]) -> dict[tuple[str, int], Any]:
+        """The batch's operation rows with their bulk's user, one query per bulk (locked
+        ``FOR UPDATE`` on PostgreSQL so concurrent consumers of a redelivery serialize)."""
+        keys_by_bulk: dict[str, list[int]] = {}
+        for delivery in deliveries:
+            keys_by_bulk.setdefault(delivery.bulk_uuid, []).append(delivery.operation_key)
+        statement = LOAD_FOR_UPDATE if tx.dialect == "postgresql" else LOAD
+        found: dict[tuple[str, int], Any] = {}
+        for bulk_uuid, keys in keys_by_bulk.items():
+            for row in tx.execute(statement, {"bulk_uuid": bulk_uuid, "keys": keys}):
+                found[(bulk_uuid, row.operation_key)] = row
+        return found
 
-    def _execute(self, tx: Tx, delivery: Delivery, started: float) -> Outcome | None:
-        operation = self._load_operation(tx, delivery)
+    def _execute(
+        self,
+        tx: Tx,
+        delivery: Delivery,
+        operation: Any,
+        started: float,
+        settled: list[Delivery],
+        records: list[tuple[Any, ...]],
+    ) -> Outcome | None:
         if operation is None or operation.status not in (OPEN, RETRIABLY_FAILED):
             # Redelivery of a finished operation (or of one whose bulk was deleted): drop it.
-            self.source.settle(tx, delivery)
+            settled.append(delivery)
             return None
         attempts = operation.attempts + 1
         outcome = self._run_handler(tx, operation, started)
@@ -232,8 +264,20 @@ class Consumer:
             outcome.retry_delay = self.settings.retry_backoff * (2 ** (attempts - 1))
             self.source.retry_later(tx, delivery, outcome.retry_delay, time.time())
         else:
-            self.source.settle(tx, delivery)
-        self._record(tx, operation.id, outcome, attempts, started)
+            settled.append(delivery)
+        records.append(
+            (
+                outcome.status,
+                outcome.message[:RESULT_MESSAGE_LIMIT],
+                outcome.error_code,
+                outcome.result,
+                1 if outcome.status == COMPLETE else 0,
+                utc_text(started),
+                time.time(),
+                attempts,
+                operation.id,
+            )
+        )
         return outcome
 
     def _run_handler(self, tx: Tx, operation: Any, started: float) -> Outcome:
@@ -257,7 +301,7 @@ class Consumer:
         # Every handler gets the batch transaction here, so its effect commits with the outcome.
         ctx = ServiceContext(tx, store, user, services, started)
         try:
-            with tx.savepoint():
+            with tx.driver_savepoint():
                 result = route.handler(ctx, args)
         except CommerceError as error:
             status = RETRIABLY_FAILED if is_transient(error) else NOT_RETRIABLY_FAILED
@@ -284,20 +328,26 @@ class Consumer:
             self._users[key] = user
         return user
 
-    def _record(self, tx: Tx, operation_id: int, outcome: Outcome, attempts: int, started: float):
-        table = schema.magento_operation
-        values: dict[str, Any] = {
-            "status": outcome.status,
-            "result_message": outcome.message[:RESULT_MESSAGE_LIMIT],
-            "error_code": outcome.error_code,
-            "result_serialized_data": outcome.result,
-            "started_at": utc_text(started),
-            "finished_at": time.time(),
-            "attempts": attempts,
-        }
-        if outcome.status == COMPLETE:
-            values["serialized_data"] = None
-        tx.execute(table.update().where(table.c.id == operation_id).values(**values))
+
+def _log_outcome(delivery: Delivery, outcome: Outcome, seconds: float) -> None:
+    """One line per committed outcome: DEBUG when the operation completed, WARNING when it
+    failed (with what an operator needs to find it and decide on a retry)."""
+    failed = outcome.status != COMPLETE
+    level = logging.WARNING if failed else logging.DEBUG
+    if not log.isEnabledFor(level):
+        return
+    fields: dict[str, Any] = {
+        "bulk_uuid": delivery.bulk_uuid,
+        "operation_key": delivery.operation_key,
+        "topic": delivery.topic,
+        "status": outcome.status,
+        "seconds": round(seconds, 6),
+    }
+    if failed:
+        fields["error_code"] = outcome.error_code
+        fields["result_message"] = outcome.message
+        fields["retry_in_seconds"] = outcome.retry_delay
+    log.log(level, "operation failed" if failed else "operation complete", extra=fields)
 
 
 def _message(error: CommerceError) -> str:

@@ -168,6 +168,11 @@ class DatabaseSource:
     def settle(self, tx: Tx, delivery: Delivery) -> None:
         tx.execute(sa.text("DELETE FROM queue_message WHERE id = :id"), {"id": delivery.handle})
 
+    def settle_many(self, tx: Tx, deliveries: list[Delivery]) -> None:
+        tx.raw_executemany(
+            "DELETE FROM queue_message WHERE id = ?", [(d.handle,) for d in deliveries]
+        )
+
     def retry_later(self, tx: Tx, delivery: Delivery, delay: float, now: float) -> None:
         tx.execute(
             sa.text(
