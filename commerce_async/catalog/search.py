@@ -10,6 +10,7 @@ view (checked with one index probe), only store 0 is consulted.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,23 +56,46 @@ def get_list(ctx: ServiceContext, args: dict[str, Any]) -> dict[str, Any]:
     return {"items": items, "search_criteria": search.echo(criteria), "total_count": total}
 
 
-def fields(tx: Tx, store_id: int) -> tuple[dict[str, Any], dict[str, ColumnElement[Any]]]:
+class _Lazy(Mapping[str, Any]):
+    """A field mapping whose entries are built when first looked up: a request names two or
+    three fields, and building every attribute's expression would cost more than the query."""
+
+    def __init__(self, factories: dict[str, Callable[[], Any]]) -> None:
+        self._factories = factories
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            self._built[name] = self._factories[name]()
+        return self._built[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._factories
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._factories)
+
+    def __len__(self) -> int:
+        return len(self._factories)
+
+
+def fields(tx: Tx, store_id: int) -> tuple[Mapping[str, Any], Mapping[str, ColumnElement[Any]]]:
     """The filterable fields (columns or condition builders) and the sortable expressions."""
-    filters: dict[str, Any] = dict(STATIC_FIELDS)
-    sorts: dict[str, ColumnElement[Any]] = dict(STATIC_FIELDS)
-    filters["sku"] = _sku_filter(tx)
-    sorts["sku"] = entity.c.sku
     overrides = _OverrideProbe(tx, store_id)
+    filters: dict[str, Callable[[], Any]] = {
+        name: (lambda column=column: column) for name, column in STATIC_FIELDS.items()
+    }
+    sorts = dict(filters)
+    filters["sku"] = lambda: _sku_filter(tx)
+    sorts["sku"] = lambda: entity.c.sku
     for attribute in attributes.CATALOGUE:
-        filters[attribute.code] = _attribute_filter(attribute, store_id, overrides)
-        sorts[attribute.code] = _attribute_sort(attribute, store_id)
-    filters["category_id"] = _link_filter(
-        repository.category_product.c.category_id, repository.category_product.c.product_id
-    )
-    filters["website_id"] = _link_filter(
-        repository.website.c.website_id, repository.website.c.product_id
-    )
-    return filters, sorts
+        filters[attribute.code] = lambda a=attribute: _attribute_filter(a, store_id, overrides)
+        sorts[attribute.code] = lambda a=attribute: _attribute_sort(a, store_id)
+    links = repository.category_product
+    websites = repository.website
+    filters["category_id"] = lambda: _link_filter(links.c.category_id, links.c.product_id)
+    filters["website_id"] = lambda: _link_filter(websites.c.website_id, websites.c.product_id)
+    return _Lazy(filters), _Lazy(sorts)
 
 
 def _sku_filter(tx: Tx):
