@@ -126,6 +126,23 @@ class Tx:
         else:
             nested.commit()
 
+    @contextlib.contextmanager
+    def driver_savepoint(self) -> Iterator[None]:
+        """A savepoint issued straight to the driver: the same isolation as ``savepoint`` at a
+        fraction of its cost, for hot loops (one per operation in a consumer batch)."""
+        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("SAVEPOINT op")
+        try:
+            yield
+        except BaseException:
+            cursor.execute("ROLLBACK TO SAVEPOINT op")
+            cursor.execute("RELEASE SAVEPOINT op")
+            raise
+        else:
+            cursor.execute("RELEASE SAVEPOINT op")
+        finally:
+            cursor.close()
+
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)
 
