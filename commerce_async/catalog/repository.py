@@ -145,6 +145,13 @@ def fetch(tx: Tx, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, .
         cursor.close()
 
 
+def is_unique_violation(error: BaseException) -> bool:
+    """Whether a driver error is a unique-key violation (``sqlite3.IntegrityError``,
+    psycopg's ``UniqueViolation``), told by class name so that no driver is imported here."""
+    names = {cls.__name__ for cls in type(error).__mro__}
+    return bool(names & {"IntegrityError", "UniqueViolation"})
+
+
 def _marks(count: int) -> str:
     return ", ".join("?" * count)
 

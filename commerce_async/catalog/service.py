@@ -13,7 +13,7 @@ from typing import Any
 
 from commerce_async.catalog import attributes, links, repository, scope, urlkey
 from commerce_async.catalog.attributes import CATALOGUE, NAME, PRICE, URL_KEY, Attribute
-from commerce_async.errors import InputError, NotFound
+from commerce_async.errors import InputError, NotFound, TemporaryError
 from commerce_async.operations.model import utc_text
 from commerce_async.storage.database import Tx
 from commerce_async.stores.model import StoreView
@@ -30,6 +30,7 @@ WEBSITE_NOT_FOUND = (
     "The website with id %1 that was requested wasn't found. Verify the website and try again."
 )
 CATEGORY_NOT_FOUND = 'Could not save product "%1" with position %2 to category %3'
+UNABLE_TO_SAVE = "The product was unable to be saved. Please try again."
 NOT_STORED = 'The "%1" field is not supported yet: only an empty list is accepted.'
 
 SKU_MAX_LENGTH = 64
@@ -249,7 +250,13 @@ def _create(ctx: ServiceContext, sku: str, data: dict[str, Any]) -> Product:
     _merge_stock(stock, extension.get("stock_item"))
 
     now = utc_text(ctx.now)
-    entity_id = repository.insert_entity(tx, sku, attribute_set_id, type_id, now)
+    try:
+        entity_id = repository.insert_entity(tx, sku, attribute_set_id, type_id, now)
+    except Exception as error:
+        if repository.is_unique_violation(error):
+            # A concurrent writer created the same SKU since we looked: trying again updates it.
+            raise TemporaryError(UNABLE_TO_SAVE) from error
+        raise
     repository.write_values(
         tx,
         [
@@ -258,7 +265,7 @@ def _create(ctx: ServiceContext, sku: str, data: dict[str, Any]) -> Product:
         ],
         [],
     )
-    repository.set_url_key(tx, entity_id, 0, key, fresh=True)
+    _set_url_key(tx, entity_id, 0, key, fresh=True)
     repository.replace_websites(tx, entity_id, website_ids, fresh=True)
     repository.write_stock(tx, entity_id, stock)
     if category_links:
@@ -345,7 +352,7 @@ def _apply_plan(tx: Tx, product: Product, planned: scope.Plan) -> None:
     for attribute, store_id, stored in planned.writes:
         if attribute is URL_KEY:
             urlkey.check_unique(tx, stored, entity_id, store_id)
-            repository.set_url_key(tx, entity_id, store_id, stored, fresh=False)
+            _set_url_key(tx, entity_id, store_id, stored, fresh=False)
     for attribute, store_id in planned.clears:
         if attribute is URL_KEY:
             # The default key becomes visible in that view again: it must be free there.
@@ -361,6 +368,16 @@ def _apply_plan(tx: Tx, product: Product, planned: scope.Plan) -> None:
         ],
         [(entity_id, attribute.attribute_id, store_id) for attribute, store_id in planned.clears],
     )
+
+
+def _set_url_key(tx: Tx, entity_id: int, store_id: int, key: str, *, fresh: bool) -> None:
+    """Record a checked key; the table's primary key still catches a concurrent writer."""
+    try:
+        repository.set_url_key(tx, entity_id, store_id, key, fresh=fresh)
+    except Exception as error:
+        if repository.is_unique_violation(error):
+            raise InputError(urlkey.URL_KEY_EXISTS) from error
+        raise
 
 
 def _new_url_key(given: Any, product: Product, store_id: int) -> str | None:
