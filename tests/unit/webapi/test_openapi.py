@@ -16,7 +16,15 @@ from commerce_async.setup import upgrade
 from commerce_async.stores import service as stores_service
 from commerce_async.webapi import openapi
 from commerce_async.webapi.app import create_app
-from commerce_async.webapi.routes import GUEST, SYSTEM, Param, Route, UserContext
+from commerce_async.webapi.routes import (
+    GUEST,
+    SELF,
+    SYSTEM,
+    USER_CUSTOMER,
+    Param,
+    Route,
+    UserContext,
+)
 from commerce_async.webapi.types import BOOL, INT, STRING, Field, ObjectType
 from tests import echo_routes
 from tests.support import admin_token, integration_token, make_settings
@@ -79,19 +87,36 @@ def test_every_document_of_the_whole_app_is_valid_swagger(
 
 
 def test_the_real_route_table_is_described_in_full_for_the_system(services: Services) -> None:
-    """Every route of every domain module, in all three documents, validates."""
+    """Every route of every domain module, in all three documents, validates; the system (an
+    admin with every resource) sees every route but the customers' own ``self`` routes."""
+    routes = services.routes.routes
     for mode in ("sync", "async", "bulk"):
         document = openapi.build_document(
-            services.routes.routes, mode, SYSTEM, base_path="/rest", host="h", scheme="http"
+            routes, mode, SYSTEM, base_path="/rest", host="h", scheme="http"
         )
         validate(document)
-        expected = {
-            (route.method, openapi.swagger_path(route.path))
-            for route in services.routes.routes
-            if mode == "sync" or route.has_async
-        }
-        if mode != "bulk":
-            assert operations(document) == expected
+        listed = [r for r in routes if SELF not in r.resources and (mode == "sync" or r.has_async)]
+        if mode == "bulk":
+            expected = {
+                (r.method, path) for r in listed for path in (r.bulk_path, r.bulk_alias) if path
+            }
+        else:
+            expected = {(r.method, openapi.swagger_path(r.path)) for r in listed}
+        assert operations(document) == expected
+
+
+def test_a_customer_sees_its_self_routes(services: Services) -> None:
+    customer = UserContext(USER_CUSTOMER, 1)
+    document = openapi.build_document(
+        services.routes.routes, "sync", customer, base_path="/rest", host="h", scheme="http"
+    )
+    validate(document)
+    self_routes = {
+        (r.method, openapi.swagger_path(r.path))
+        for r in services.routes.routes
+        if SELF in r.resources
+    }
+    assert self_routes and self_routes <= operations(document)
 
 
 # --- ACL filtering -------------------------------------------------------------------------------
