@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import socket
 import subprocess
+import threading
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -178,7 +180,8 @@ class Vhost:
             connection.close()
 
     def messages(self) -> tuple[int, int]:
-        """``(ready, unacknowledged)`` messages of ``async.operations.all``."""
+        """``(ready, unacknowledged)`` messages of ``async.operations.all`` (slow: it runs
+        ``rabbitmqctl``; ``queue_depth`` is the quick look at ready messages)."""
         output = rabbitmqctl(
             "list_queues", "-p", self.name, "name", "messages_ready", "messages_unacknowledged"
         )
@@ -187,3 +190,97 @@ class Vhost:
             if parts and parts[0] == "async.operations.all":
                 return int(parts[1]), int(parts[2])
         return 0, 0
+
+
+def with_port(url: str, port: int) -> str:
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)
+    host = f"127.0.0.1:{port}"
+    return urllib.parse.urlunsplit(
+        parts._replace(netloc=f"{netloc[0]}@{host}" if len(netloc) == 2 else host)
+    )
+
+
+class TcpProxy:
+    """A TCP forwarder in front of a service, to cut it off from its clients at will.
+
+    ``down()`` drops every forwarded connection and refuses new ones (each is accepted and
+    closed at once), which is what clients see when a broker host dies or is partitioned;
+    ``up()`` lets connections through again. Only the clients pointed at the proxy are
+    affected, so tests running in parallel against the same service are not.
+    """
+
+    def __init__(self, target_port: int, target_host: str = "127.0.0.1") -> None:
+        self.target = (target_host, target_port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.2)
+        self.port: int = self._listener.getsockname()[1]
+        self._up = threading.Event()
+        self._up.set()
+        self._closed = threading.Event()
+        self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()
+        self.refused = 0
+        self._thread = threading.Thread(target=self._accept, name="tcp-proxy", daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            if not self._up.is_set():
+                self.refused += 1
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            client.settimeout(None)
+            with self._lock:
+                self._sockets.update((client, upstream))
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            self._drop(source)
+            self._drop(sink)
+
+    def _drop(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.discard(sock)
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            sock.close()
+
+    def down(self) -> None:
+        self._up.clear()
+        with self._lock:
+            sockets = list(self._sockets)
+        for sock in sockets:
+            self._drop(sock)
+
+    def up(self) -> None:
+        self._up.set()
+
+    def close(self) -> None:
+        self._closed.set()
+        self.down()
+        self._listener.close()
+        self._thread.join(5)

@@ -228,8 +228,6 @@ class Deployment:
 
         try:
             wait_for(done, timeout, interval=0.1)
-            if self.vhost is not None:
-                wait_for(lambda: self.vhost.messages() == (0, 0), timeout, interval=0.5)
         except AssertionError:
             raise AssertionError(
                 f"bulk {bulk_uuid} not done: {self.status_counts(bulk_uuid)}, "

@@ -217,6 +217,11 @@ class OutboxRelay:
         self._outage_logged = False
         self._needs_topology = True
 
+    @property
+    def connected(self) -> bool:
+        """Whether the relay has a channel ready to publish on."""
+        return self._channel is not None
+
     # --- lifecycle (any thread) ------------------------------------------------------------------
 
     def start(self) -> None:
