@@ -220,9 +220,19 @@ class AdminPages:
         except CommerceError as error:
             return json_error(error)
         data = await self._list_data(user, filters)
+        # The figures update rows in place; when the rows themselves change (a new bulk, or one
+        # leaving the filter) the script swaps in these server-rendered rows and pager.
         return secured(
             JSONResponse(
-                {"page": filters.page, "has_next": data["has_next"], "bulks": data["bulks"]}
+                {
+                    "page": filters.page,
+                    "has_next": data["has_next"],
+                    "bulks": data["bulks"],
+                    "rows_html": self.fragment("_rows.html", bulks=data["bulks"]),
+                    "pager_html": self.fragment(
+                        "_pager.html", filters=filters, has_next=data["has_next"]
+                    ),
+                }
             )
         )
 

@@ -70,23 +70,28 @@
 
   function updateList(data) {
     var rows = {};
-    var shown = 0;
+    var shown = [];
     document.querySelectorAll("tr[data-bulk-id]").forEach(function (row) {
       rows[row.getAttribute("data-bulk-id")] = row;
-      shown += 1;
+      shown.push(row.getAttribute("data-bulk-id"));
     });
-    var changed = data.bulks.length !== shown;
-    data.bulks.forEach(function (bulk) {
-      var row = rows[bulk.bulk_id];
-      if (row) {
-        updateBulk(row, bulk);
-      } else {
-        changed = true;
+    var wanted = data.bulks.map(function (bulk) {
+      return bulk.bulk_id;
+    });
+    if (wanted.join(" ") !== shown.join(" ")) {
+      // New bulks, or bulks that left the filter: take the rows as the server renders them.
+      var body = document.querySelector("[data-rows]");
+      var pager = document.querySelector("[data-pager]");
+      if (body) {
+        body.innerHTML = data.rows_html;
       }
-    });
-    var notice = document.querySelector("[data-list-changed]");
-    if (notice) {
-      notice.hidden = !changed;
+      if (pager) {
+        pager.innerHTML = data.pager_html;
+      }
+    } else {
+      data.bulks.forEach(function (bulk) {
+        updateBulk(rows[bulk.bulk_id], bulk);
+      });
     }
     return data.bulks.some(active);
   }
