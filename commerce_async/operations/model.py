@@ -7,6 +7,10 @@ import json
 import time
 from typing import Any
 
+import msgspec
+
+_encode = msgspec.json.encode
+
 COMPLETE = 1
 RETRIABLY_FAILED = 2
 NOT_RETRIABLY_FAILED = 3
@@ -33,7 +37,10 @@ BULK_STATUS_LABELS = {
 
 def php_json(value: Any) -> str:
     """JSON as PHP's ``json_encode`` writes it: compact, ``\\/`` and ``\\uXXXX`` escapes."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=True).replace("/", "\\/")
+    text = _encode(value).decode()
+    if not text.isascii():
+        text = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=True)
+    return text.replace("/", "\\/")
 
 
 def serialize_operation_data(input_data: dict[str, Any], store_id: int) -> str:

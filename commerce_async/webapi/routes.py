@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from commerce_async.webapi.types import ObjectType, Type
@@ -136,11 +137,11 @@ class Route:
     """False: the handler opens its own transactions (``ctx.tx`` is None), e.g. to do slow work
     such as password hashing without holding the write lock."""
 
-    @property
+    @cached_property
     def segments(self) -> tuple[str, ...]:
         return tuple(part for part in self.path.split("/") if part)
 
-    @property
+    @cached_property
     def path_params(self) -> tuple[str, ...]:
         names = []
         for segment in self.segments:
@@ -157,7 +158,7 @@ class Route:
     def has_async(self) -> bool:
         return self.is_write and self.asynchronous
 
-    @property
+    @cached_property
     def topic(self) -> str:
         """``async.magento.catalog.api.productrepositoryinterface.save.put``."""
         service = ".".join(part.lstrip(":") for part in self.service.strip("\\").split("\\"))

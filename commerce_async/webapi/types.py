@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from commerce_async.errors import NOT_SUPPORTED_FIELD, InputError
@@ -27,6 +28,7 @@ _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])([A-Z])")
 _SCRIPT_TAG = re.compile(r"<\s*script\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def snake_case(name: str) -> str:
     """``attributeSetId`` -> ``attribute_set_id`` (already snake names are unchanged)."""
     if name.islower() or not any(c.isupper() for c in name):
