@@ -94,18 +94,20 @@ def main(argv: list[str] | None = None) -> int:
         for section in chosen:
             print(f"== {section.TITLE}", flush=True)
             begun = time.monotonic()
+            load_start = report.load_average().split()[0]
             try:
                 outcome = section.run(ctx)
             except (BenchError, Exception) as error:  # report it and go on with the others
                 (logs / f"{section.KEY}-error.txt").write_text(traceback.format_exc())
                 outcome = SectionResult(section.KEY, section.TITLE, error=_short(error))
+            outcome.load = f"{load_start} → {report.load_average().split()[0]}"
             results.append(outcome)
             for row in outcome.rows:
                 target = row.target or "-"
                 print(f"   {row.metric}: {row.value} ({row.reference}); {target}: {row.verdict}")
             if outcome.error:
                 print(f"   FAILED: {outcome.error}")
-            print(f"   ({time.monotonic() - begun:.0f} s)", flush=True)
+            print(f"   ({time.monotonic() - begun:.0f} s, load {outcome.load})", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -92,6 +92,8 @@ class SectionResult:
     rows: list[Row] = field(default_factory=list)
     commands: list[str] = field(default_factory=list)
     error: str | None = None
+    load: str = ""
+    """1-minute load average at the start and end of the section (others' work shows here)."""
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)

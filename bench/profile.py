@@ -4,6 +4,7 @@ goes (top functions by own time and by inclusive time) as markdown under bench/o
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -48,7 +49,13 @@ def start(pid: int, seconds: float, name: str, cpus: str | None) -> tuple[subpro
     return process, raw
 
 
-def finish(process: subprocess.Popen, raw: Path, title: str, top: int = 25) -> Path:
+def finish(
+    process: subprocess.Popen, raw: Path, title: str, top: int = 25, *, early: bool = False
+) -> Path:
+    """Wait for py-spy (or, ``early``, stop it now: on SIGINT it writes what it sampled) and
+    write the markdown summary next to the raw samples."""
+    if early and process.poll() is None:
+        process.send_signal(signal.SIGINT)
     _, errors = process.communicate(timeout=120)
     if process.returncode != 0 or not raw.exists():
         raise BenchError(f"py-spy failed: {errors.decode(errors='replace')[-2000:]}")

@@ -166,6 +166,11 @@ def write(
         if section.error:
             lines += [f"**This section failed:** {section.error}", ""]
         lines += section.lines
+        if section.load:
+            lines += [
+                "",
+                f"Load average (1 min) at the start and end of this section: {section.load}.",
+            ]
         if section.commands:
             lines += ["", "Commands:", "", "```"]
             lines += _unique(section.commands)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from bench import payloads
+from bench import payloads, profile
 from bench.context import Context, Row, SectionResult, verdict
 from bench.procs import BenchError, Probe
 from bench.sections.accept import db_size_note
@@ -26,8 +26,11 @@ def run(ctx: Context) -> SectionResult:
     client = server.client()
     seconds = []
     body_size = 0
+    sampler = None
     try:
         client.expect(202, "POST", BULK_PRODUCTS, payloads.bulk_body(["warm-1", "warm-2"]))
+        if ctx.profile:
+            sampler = profile.start(server.proc.pid, 60, "bulk-server", ctx.cpus.load)
         for index in range(ctx.plan.repeats):
             body = payloads.bulk_body([f"bulk{index}-{n}" for n in range(items)])
             body_size = len(body)
@@ -42,6 +45,19 @@ def run(ctx: Context) -> SectionResult:
             )
             if stored != items:
                 raise BenchError(f"bulk {answer['bulk_uuid']}: {stored} of {items} rows stored")
+        if sampler is not None:
+            summary = profile.finish(
+                *sampler, "Server profile during 10,000-item bulk accepts", early=True
+            )
+            result.add(
+                "Profile of the server during the bulk requests (py-spy; "
+                "`bench/out/bulk-server.md`), top functions by own time:",
+                "",
+                "| % | samples | function |",
+                "| ---: | ---: | --- |",
+                *profile.top_own(summary.read_text(), 8),
+                "",
+            )
     finally:
         client.close()
         probe.close()
