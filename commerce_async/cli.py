@@ -319,5 +319,316 @@ def consumers_start(obj: Context, consumer: str, max_messages: int | None) -> No
     click.echo(f"Consumer stopped after {processed} operation(s).", err=True)
 
 
+# --- bulks and the queue -------------------------------------------------------------------------
+# The CLI acts as the system: every bulk is visible and retriable (webapi.routes.SYSTEM), through
+# the same services as the status API and the admin page.
+
+WATCH_SUCCESS, WATCH_FAILURE, WATCH_TIMEOUT, WATCH_NOT_FOUND = 0, 1, 2, 3
+
+
+def _bulk_services(obj: Context) -> Any:
+    services = obj.services()
+    click.get_current_context().call_on_close(services.close)
+    _installed(services)
+    return services
+
+
+def _print_json(value: Any) -> None:
+    import json
+
+    click.echo(json.dumps(value, indent=2, default=str))
+
+
+@main.command("bulk:list")
+@click.option(
+    "--status",
+    type=click.IntRange(0, 3),
+    help="Only bulks in this state: 0 not started, 1 in progress, 2 finished successfully, "
+    "3 finished with failure.",
+)
+@click.option(
+    "--user-type",
+    type=click.IntRange(1, 4),
+    help="Only bulks of this user type: 1 integration, 2 admin, 3 customer, 4 guest.",
+)
+@click.option("--user-id", type=int, help="With --user-type: only that user's bulks.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_context
+def bulk_list(
+    obj: Context,
+    status: int | None,
+    user_type: int | None,
+    user_id: int | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """List bulks, newest first, with their status and operation counts."""
+    from commerce_async import console
+    from commerce_async.operations import status as bulk_status
+    from commerce_async.webapi.routes import SYSTEM, USER_GUEST
+
+    if user_id is not None and user_type is None:
+        raise click.UsageError("--user-id needs --user-type.")
+    if user_type is not None and user_id is None and user_type != USER_GUEST:
+        raise click.UsageError("--user-type needs --user-id (except 4, guest).")
+    user_filter = None if user_type is None else (user_type, user_id)
+    services = _bulk_services(obj)
+    entries = services.db.run_read(
+        lambda tx: bulk_status.list_bulks(
+            tx, SYSTEM, status=status, user_filter=user_filter, limit=limit
+        )
+    )
+    if as_json:
+        _print_json(entries)
+    elif not entries:
+        click.echo("No bulks.")
+    else:
+        console.console().print(console.bulk_table(entries))
+
+
+def _bulk_status_data(tx: Any, bulk_uuid: str) -> tuple[dict[str, Any], int, dict[str, Any]]:
+    from commerce_async.operations import status as bulk_status
+    from commerce_async.webapi.routes import SYSTEM
+
+    summary = bulk_status.summary(tx, bulk_uuid, SYSTEM)
+    waiting = bulk_status.pending_retries(tx, bulk_uuid)
+    operations = bulk_status.short_status(tx, bulk_uuid, SYSTEM)
+    return summary, waiting, operations
+
+
+@main.command("bulk:status")
+@click.argument("bulk_uuid")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_context
+def bulk_status_command(obj: Context, bulk_uuid: str, as_json: bool) -> None:
+    """Show a bulk: who sent it, its status, and each operation's status and message."""
+    from commerce_async import console
+
+    services = _bulk_services(obj)
+    try:
+        summary, waiting, detail = services.db.run_read(lambda tx: _bulk_status_data(tx, bulk_uuid))
+    except Exception as error:
+        raise _fail(error) from None
+    if as_json:
+        _print_json(
+            {
+                **summary,
+                "waiting_for_retry": waiting,
+                "operations": detail["operations_list"],
+            }
+        )
+        return
+    out = console.console()
+    for line in console.bulk_summary_lines(summary, waiting):
+        out.print(line, markup=False)
+    out.print(console.operations_table(detail["operations_list"]))
+
+
+@main.command("bulk:watch")
+@click.argument("bulk_uuid")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    help="Give up after this many seconds (exit status 2). Default: wait until finished.",
+)
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.05),
+    default=0.5,
+    show_default=True,
+    help="Seconds between two looks at the bulk.",
+)
+@pass_context
+def bulk_watch(obj: Context, bulk_uuid: str, timeout: float | None, interval: float) -> None:
+    """Show a live progress bar until the bulk is finished.
+
+    Exit status: 0 finished successfully, 1 finished with failures (failed or rejected
+    operations), 2 timed out, 3 no such bulk.
+    """
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from commerce_async import console
+    from commerce_async.errors import NotFound
+    from commerce_async.operations.model import (
+        BULK_FINISHED_SUCCESSFULLY,
+        BULK_FINISHED_WITH_FAILURE,
+        OPEN,
+        STATUSES,
+    )
+
+    services = _bulk_services(obj)
+
+    def look() -> tuple[dict[str, Any], int]:
+        from commerce_async.operations import status as bulk_status
+        from commerce_async.webapi.routes import SYSTEM
+
+        def read(tx: Any) -> tuple[dict[str, Any], int]:
+            summary = bulk_status.summary(tx, bulk_uuid, SYSTEM)
+            return summary, bulk_status.pending_retries(tx, bulk_uuid)
+
+        return services.db.run_read(read)
+
+    try:
+        summary, waiting = look()
+    except NotFound as error:
+        click.echo(f"Error: {error.rendered()}", err=True)
+        click.get_current_context().exit(WATCH_NOT_FOUND)
+    deadline = None if timeout is None else time.monotonic() + timeout
+    finished_states = (BULK_FINISHED_SUCCESSFULLY, BULK_FINISHED_WITH_FAILURE)
+    total = summary["operation_count"]
+    out = console.console()
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[state]}"),
+        console=out,
+    )
+    timed_out = False
+    with progress:
+        task = progress.add_task(bulk_uuid, total=total, state="")
+        while True:
+            done = total - summary["operations_by_status"][str(OPEN)] - waiting
+            progress.update(task, completed=done, state=summary["status_label"])
+            if summary["status"] in finished_states:
+                break
+            if deadline is not None and time.monotonic() >= deadline:
+                timed_out = True
+                break
+            time.sleep(interval)
+            summary, waiting = look()
+    counts = summary["operations_by_status"]
+    tally = ", ".join(f"{counts[str(code)]} {console.status_name(code)}" for code in STATUSES)
+    if timed_out:
+        click.echo(f"Timed out: {summary['status_label']}: {tally}.")
+        click.get_current_context().exit(WATCH_TIMEOUT)
+    click.echo(f"{summary['status_label']}: {tally}.")
+    succeeded = summary["status"] == BULK_FINISHED_SUCCESSFULLY
+    click.get_current_context().exit(WATCH_SUCCESS if succeeded else WATCH_FAILURE)
+
+
+@main.command("bulk:retry")
+@click.argument("bulk_uuid")
+@click.option(
+    "--error-code",
+    "error_codes",
+    type=int,
+    multiple=True,
+    help="Only failed operations with this error code (repeatable).",
+)
+@click.option(
+    "--operation-id",
+    "operation_ids",
+    type=int,
+    multiple=True,
+    help="Only this operation (its id in the bulk; repeatable).",
+)
+@pass_context
+def bulk_retry(
+    obj: Context, bulk_uuid: str, error_codes: tuple[int, ...], operation_ids: tuple[int, ...]
+) -> None:
+    """Reopen the bulk's failed operations and queue them again (all failed ones by default)."""
+    from commerce_async.operations import status as bulk_status
+    from commerce_async.webapi.routes import SYSTEM, ServiceContext
+
+    services = _bulk_services(obj)
+    store = services.stores.snapshot.admin_store
+
+    def work(tx: Any) -> int:
+        context = ServiceContext(tx, store, SYSTEM, services)
+        return bulk_status.retry(context, bulk_uuid, list(error_codes), list(operation_ids))
+
+    try:
+        count = services.db.run(work)
+    except Exception as error:
+        raise _fail(error) from None
+    if count:
+        click.echo(f"{count} item(s) have been scheduled for update.")
+    else:
+        click.echo("No failed operation matched; nothing was scheduled.")
+
+
+@main.command("queue:consumers:list")
+@click.option(
+    "--alive-seconds",
+    type=click.FloatRange(min=1),
+    default=None,
+    help="A consumer is alive when its last heartbeat is this recent (default 30).",
+)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_context
+def consumers_list(obj: Context, alive_seconds: float | None, limit: int, as_json: bool) -> None:
+    """List consumers by their heartbeats, most recently seen first."""
+    import dataclasses
+    import time
+
+    from commerce_async import console
+    from commerce_async.operations import health
+
+    window = health.ALIVE_SECONDS if alive_seconds is None else alive_seconds
+    services = _bulk_services(obj)
+    now = time.time()
+    consumers = services.db.run_read(lambda tx: health.consumers(tx, now, window))[:limit]
+    if as_json:
+        _print_json([dataclasses.asdict(consumer) for consumer in consumers])
+    elif not consumers:
+        click.echo("No consumer has sent a heartbeat yet.")
+    else:
+        console.console().print(console.consumers_table(consumers, now))
+
+
+@main.command("queue:status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_context
+def queue_status(obj: Context, as_json: bool) -> None:
+    """Backlog: open operations, messages ready, in flight and waiting for retry, consumers."""
+    import dataclasses
+    import time
+
+    from commerce_async import console
+    from commerce_async.operations import health
+    from commerce_async.operations.model import OPEN
+
+    services = _bulk_services(obj)
+    now = time.time()
+
+    def read(tx: Any) -> tuple[Any, ...]:
+        return (
+            health.queue_stats(tx, now),
+            health.operation_counts(tx)[OPEN],
+            health.oldest_open_operation_age(tx, now),
+            health.alive_consumers(tx, now),
+            len(health.consumers(tx, now)),
+        )
+
+    stats, open_operations, oldest_open, alive, known = services.db.run_read(read)
+    if as_json:
+        _print_json(
+            {
+                **dataclasses.asdict(stats),
+                "open_operations": open_operations,
+                "oldest_open_operation_age": oldest_open,
+                "consumers_alive": alive,
+                "consumers_seen": known,
+                "transport": services.transport.name,
+            }
+        )
+        return
+    for line in console.queue_status_lines(
+        stats,
+        open_operations,
+        oldest_open,
+        alive,
+        known,
+        health.ALIVE_SECONDS,
+        services.transport.name,
+    ):
+        click.echo(line)
+
+
 if __name__ == "__main__":
     sys.exit(main())
