@@ -33,6 +33,9 @@ class Settings:
     sqlite_synchronous: str = "FULL"
     """SQLite ``PRAGMA synchronous``: FULL makes every commit survive power loss; NORMAL survives
     process crashes only."""
+    sqlite_busy_timeout: float = 30.0
+    """Seconds a SQLite transaction waits for another process's lock before giving up: the API
+    then answers 503 and consumers retry."""
     max_body_bytes: int = 64 * 1024 * 1024
     """Largest request body accepted; larger bodies get 413."""
     admin_token_lifetime: int = 4 * 3600
@@ -131,5 +134,7 @@ def validate(settings: Settings) -> None:
     for name in ("port", "max_body_bytes", "max_attempts", "consumer_batch", "writer_batch"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{PREFIX}{name.upper()} must be positive")
+    if settings.sqlite_busy_timeout < 0:
+        raise SettingsError(f"{PREFIX}SQLITE_BUSY_TIMEOUT must be 0 or more")
     if settings.consumers < 0:
         raise SettingsError(f"{PREFIX}CONSUMERS must be 0 or more")

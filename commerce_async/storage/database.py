@@ -166,11 +166,16 @@ class Database:
             path.parent.mkdir(parents=True, exist_ok=True)
             engine = sa.create_engine(
                 f"sqlite:///{path}",
-                connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+                connect_args={
+                    "check_same_thread": False,
+                    "timeout": self.settings.sqlite_busy_timeout,
+                    "isolation_level": None,
+                },
                 pool_size=pool_size,
                 max_overflow=32,
             )
             synchronous = self.settings.sqlite_synchronous.upper()
+            busy_milliseconds = int(self.settings.sqlite_busy_timeout * 1000)
 
             @event.listens_for(engine, "connect")
             def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -178,7 +183,7 @@ class Database:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute(f"PRAGMA synchronous={synchronous}")
                 cursor.execute("PRAGMA foreign_keys=ON")
-                cursor.execute("PRAGMA busy_timeout=30000")
+                cursor.execute(f"PRAGMA busy_timeout={busy_milliseconds}")
                 cursor.execute("PRAGMA cache_size=-65536")
                 cursor.execute("PRAGMA temp_store=MEMORY")
                 cursor.close()

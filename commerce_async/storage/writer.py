@@ -81,8 +81,10 @@ class GroupCommitWriter:
 
     def _commit(self, batch: list[tuple[Job, Future[Any]]]) -> None:
         outcomes: list[tuple[Future[Any], bool, Any]] = []
+        began = False
         try:
             with self.database.transaction() as tx:
+                began = True
                 single = len(batch) == 1
                 for job, future in batch:
                     if not future.set_running_or_notify_cancel():
@@ -103,9 +105,11 @@ class GroupCommitWriter:
                         outcomes.append((future, True, result))
         except BaseException as error:
             failure = translate(error)
-            if len(batch) > 1 and is_transient(error):
+            if began and len(batch) > 1 and is_transient(error):
                 # A transient failure of the shared transaction: run each job on its own so one
-                # bad neighbour cannot fail the others.
+                # bad neighbour cannot fail the others. When the transaction could not even
+                # begin (database locked or unreachable), every job would only wait for the same
+                # lock again, one after the other: they all fail at once instead.
                 log.warning(
                     "group commit of %d jobs failed (%s); retrying one by one", len(batch), failure
                 )
