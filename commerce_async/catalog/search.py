@@ -147,32 +147,55 @@ class _OverrideProbe:
 
 
 def _attribute_filter(attribute: attributes.Attribute, store_id: int, overrides: _OverrideProbe):
-    column = value.c[attribute.column]
     attribute_id = attribute.attribute_id
-
-    def rows_at(level: int, condition: ColumnElement[bool] | None = None) -> sa.Select[Any]:
-        query = sa.select(value.c.entity_id).where(
-            value.c.attribute_id == attribute_id, value.c.store_id == level
-        )
-        return query if condition is None else query.where(condition)
 
     def build(operator: str, raw: Any) -> ColumnElement[bool]:
         overridden = overrides(attribute_id)
+        levels = [0, store_id] if overridden else [0]
         if operator in ("null", "notnull"):
-            present = entity.c.entity_id.in_(rows_at(0))
-            if overridden:
-                present = sa.or_(present, entity.c.entity_id.in_(rows_at(store_id)))
+            present = entity.c.entity_id.in_(
+                sa.select(value.c.entity_id).where(
+                    value.c.attribute_id == attribute_id, value.c.store_id.in_(levels)
+                )
+            )
             return sa.not_(present) if operator == "null" else present
-        condition = search.condition(column, operator, raw)
-        matches_default = entity.c.entity_id.in_(rows_at(0, condition))
-        if not overridden:
-            return matches_default
-        return sa.or_(
-            entity.c.entity_id.in_(rows_at(store_id, condition)),
-            sa.and_(matches_default, entity.c.entity_id.not_in(rows_at(store_id))),
+        own = value.alias("own")
+        matching = sa.select(own.c.entity_id).where(
+            own.c.attribute_id == attribute_id,
+            own.c.store_id == 0,
+            _condition(own.c[attribute.column], operator, raw, attribute.code),
         )
+        if overridden:
+            # The view's matching rows, plus the store-0 matches of products it does not
+            # override: both halves are index range scans, and the outer query seeks by id.
+            view = value.alias("view")
+            shadow = value.alias("shadow")
+            not_overridden = ~sa.exists().where(
+                shadow.c.entity_id == own.c.entity_id,
+                shadow.c.attribute_id == attribute_id,
+                shadow.c.store_id == store_id,
+            )
+            matching = sa.union_all(
+                sa.select(view.c.entity_id).where(
+                    view.c.attribute_id == attribute_id,
+                    view.c.store_id == store_id,
+                    _condition(view.c[attribute.column], operator, raw, attribute.code),
+                ),
+                matching.where(not_overridden),
+            )
+        return entity.c.entity_id.in_(matching)
 
     return build
+
+
+def _condition(column: ColumnElement[Any], operator: str, raw: Any, code: str) -> Any:
+    """``search.condition``, with errors naming the attribute rather than the storage column."""
+    try:
+        return search.condition(column, operator, raw)
+    except InputError as error:
+        if isinstance(error.parameters, dict) and "fieldName" in error.parameters:
+            error.parameters = {**error.parameters, "fieldName": code}
+        raise
 
 
 def _attribute_sort(attribute: attributes.Attribute, store_id: int) -> ColumnElement[Any]:

@@ -166,6 +166,17 @@ def test_values_are_those_of_the_store_view(api, catalog) -> None:
 
 SEARCH_ERRORS = [
     (
+        query([("price", "cheap", "gt")]),
+        {
+            "message": 'Invalid value of "%value" provided for the %fieldName field.',
+            "parameters": {"value": "cheap", "fieldName": "price"},
+        },
+    ),
+    (
+        query([("name", "x", "between")]),
+        {"message": 'Invalid condition type "%1".', "parameters": ["between"]},
+    ),
+    (
         query([("store_id", "1", None)]),
         {"message": "Invalid attribute name: %1", "parameters": ["store_id"]},
     ),
