@@ -250,3 +250,9 @@ class ConsumerPool:
     def stop(self) -> None:
         for process in self.processes:
             process.stop()
+
+
+def is_stopped(process: Process) -> bool:
+    """Whether the process is stopped by a signal (state ``T`` in ``/proc/<pid>/stat``)."""
+    stat = Path(f"/proc/{process.pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0] in ("T", "t")
