@@ -288,8 +288,15 @@ def store_list(obj: Context) -> None:
 @main.command("queue:consumers:start")
 @click.argument("consumer", default="async.operations.all")
 @click.option("--max-messages", type=int, help="Exit after processing this many operations.")
+@click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    help="Serve this consumer's Prometheus metrics at http://<host>:<port>/metrics.",
+)
 @pass_context
-def consumers_start(obj: Context, consumer: str, max_messages: int | None) -> None:
+def consumers_start(
+    obj: Context, consumer: str, max_messages: int | None, metrics_port: int | None
+) -> None:
     """Run a consumer process (SIGTERM or Ctrl-C drains and stops it)."""
     from commerce_async.operations.consumer import Consumer
     from commerce_async.operations.model import QUEUE_NAME
@@ -298,7 +305,16 @@ def consumers_start(obj: Context, consumer: str, max_messages: int | None) -> No
         raise click.ClickException(f'Consumer "{consumer}" does not exist. Use {QUEUE_NAME}.')
     services = obj.services()
     _installed(services)
-    worker = Consumer(services, services.new_source(), max_messages=max_messages)
+    worker = Consumer(
+        services,
+        services.new_source(),
+        max_messages=max_messages,
+        on_outcome=services.metrics.observe_outcome,
+    )
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, services.settings.host, services.metrics.registry)
     start_relay = getattr(services.transport, "start_relay", None)
     if start_relay is not None:
         # Every consumer process also publishes the outbox, so a deployment whose servers run
