@@ -21,6 +21,7 @@ and ``default``.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qs
@@ -438,22 +439,48 @@ def _host_of(scope: dict[str, Any]) -> str:
     return "localhost"
 
 
-def schema_handler(routes: Iterable[Route]) -> Callable[..., dict[str, Any]]:
+def schema_handler(routes: Iterable[Route], cache_size: int = 128) -> Callable[..., dict[str, Any]]:
     """The ``RestApi.schema_handler`` hook:
-    ``handler(scope, store, mode, user, query_string) -> document``."""
+    ``handler(scope, store, mode, user, query_string) -> document``.
+
+    The route table never changes while the process runs, so documents are cached, keyed by
+    everything they depend on: the mode (Magento's cache key forgets it and serves a sync
+    document for an async request), the caller's ACL, the requested services, the base path,
+    host and scheme. Building the full synchronous document takes milliseconds, spent on the
+    event loop, so repeated requests (Swagger UI reloads) should not pay it again.
+    """
     route_list = list(routes)
+    cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
 
     def handler(
         scope: dict[str, Any], store: Any, mode: str, user: UserContext, query_string: str
     ) -> dict[str, Any]:
-        return build_document(
-            route_list,
+        services = requested_services(query_string)
+        base_path, host = base_path_of(scope), _host_of(scope)
+        scheme = scope.get("scheme", "http")
+        key = (
             mode,
-            user,
-            base_path=base_path_of(scope),
-            host=_host_of(scope),
-            scheme=scope.get("scheme", "http"),
-            services=requested_services(query_string),
+            user.user_type,
+            user.resources,
+            None if services is None else frozenset(services),
+            base_path,
+            host,
+            scheme,
         )
+        document = cache.get(key)
+        if document is None:
+            document = build_document(
+                route_list,
+                mode,
+                user,
+                base_path=base_path,
+                host=host,
+                scheme=scheme,
+                services=services,
+            )
+            cache[key] = document
+            if len(cache) > cache_size:
+                cache.popitem(last=False)
+        return document
 
     return handler

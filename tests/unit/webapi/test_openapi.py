@@ -591,3 +591,34 @@ def test_repeated_operation_ids_are_made_unique() -> None:
         for path in ("/V1/customers/me", "/V1/customers/{customerId}")
     ] == ["customerCustomerRepositoryV1GetByIdGet", "customerCustomerRepositoryV1GetByIdGet2"]
     validate(document)
+
+
+# --- caching -------------------------------------------------------------------------------------
+
+
+def test_sync_and_async_documents_are_never_served_for_each_other(
+    echo: TestClient, echo_auth: dict[str, str]
+) -> None:
+    """Magento's schema cache key forgets the mode: with the same ``services=`` list a sync
+    document can come back for an async request. Here each mode gets its own."""
+    query = "?services=testsEchoItemRepositoryV1"
+    first_sync = echo.get("/rest/default/schema" + query, headers=echo_auth).json()
+    asynchronous = echo.get("/rest/default/async/schema" + query, headers=echo_auth).json()
+    second_sync = echo.get("/rest/default/schema" + query, headers=echo_auth).json()
+    assert ("GET", "/V1/echo/items/{sku}") in operations(first_sync)
+    assert all(method != "GET" for method, _ in operations(asynchronous))
+    assert asynchronous["basePath"] == "/rest/default/async"
+    assert second_sync == first_sync
+
+
+def test_documents_are_cached_per_caller_and_request() -> None:
+    handler = openapi.schema_handler(echo_routes.ROUTES)
+    scope = {"path": "/rest/default/schema", "headers": [(b"host", b"shop.test")]}
+    admin = handler(scope, None, "sync", SYSTEM, "services=all")
+    assert handler(scope, None, "sync", SYSTEM, "") is admin
+    guest = handler(scope, None, "sync", GUEST, "")
+    assert guest is not admin
+    assert operations(guest) == {("GET", "/V1/echo/stores"), ("POST", "/V1/echo/prices/check")}
+    other_host = handler({**scope, "headers": [(b"host", b"other.test")]}, None, "sync", SYSTEM, "")
+    assert other_host["host"] == "other.test"
+    assert handler(scope, None, "async", SYSTEM, "") is not admin
