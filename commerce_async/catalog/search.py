@@ -2,15 +2,18 @@
 
 Only whitelisted fields can be filtered or sorted (anything else: 400 ``Invalid attribute name``).
 Attribute values are those of the URL's store view. Every attribute filter is an index-driven
-``entity_id IN (...)`` on ``catalog_product_value(attribute_id, store_id, value)``; when the store
-view overrides some products' values, the filter takes the view's matching rows plus the store-0
-matches of products it does not override. When no product is overridden for an attribute in that
-view (checked with one index probe), only store 0 is consulted.
+``entity_id IN (...)`` on ``catalog_product_value(attribute_id, store_id, value, entity_id)``;
+when the store view overrides some products' values, the filter takes the view's matching rows
+plus the store-0 matches of products it does not override. When no product is overridden for an
+attribute in that view (checked with one index probe), only store 0 is consulted. Groups that each
+hold one filter on the same attribute (``from`` and ``to`` of a range) become one index range.
+Sorting by a required attribute (name, price) that the view does not override walks the same
+index in order and stops at the end of the page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,12 +41,11 @@ STATIC_FIELDS: dict[str, ColumnElement[Any]] = {
 def get_list(ctx: ServiceContext, args: dict[str, Any]) -> dict[str, Any]:
     criteria = args["searchCriteria"] or {}
     store_id = ctx.store.store_id
-    filters, sorts = fields(ctx.tx, store_id)
-    where = search.where_clause(filters, criteria)
-    ordering = search.order_by(sorts, criteria)
+    planner = _Planner(ctx.tx, store_id)
+    where = planner.where(criteria)
+    query, ordering = planner.order(repository.ENTITY_SELECT, criteria)
     page_size, current_page = search.paging(criteria)
     count = sa.select(sa.func.count()).select_from(entity)
-    query = repository.ENTITY_SELECT
     if where is not None:
         count = count.where(where)
         query = query.where(where)
@@ -56,64 +58,200 @@ def get_list(ctx: ServiceContext, args: dict[str, Any]) -> dict[str, Any]:
     return {"items": items, "search_criteria": search.echo(criteria), "total_count": total}
 
 
-class _Lazy(Mapping[str, Any]):
-    """A field mapping whose entries are built when first looked up: a request names two or
-    three fields, and building every attribute's expression would cost more than the query."""
-
-    def __init__(self, factories: dict[str, Callable[[], Any]]) -> None:
-        self._factories = factories
-        self._built: dict[str, Any] = {}
-
-    def __getitem__(self, name: str) -> Any:
-        if name not in self._built:
-            self._built[name] = self._factories[name]()
-        return self._built[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._factories
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._factories)
-
-    def __len__(self) -> int:
-        return len(self._factories)
+LINK_FIELDS = {
+    "category_id": (repository.category_product.c.category_id, repository.category_product),
+    "website_id": (repository.website.c.website_id, repository.website),
+}
+_PRESENCE = ("null", "notnull")
 
 
-def fields(tx: Tx, store_id: int) -> tuple[Mapping[str, Any], Mapping[str, ColumnElement[Any]]]:
-    """The filterable fields (columns or condition builders) and the sortable expressions."""
-    overrides = _OverrideProbe(tx, store_id)
-    filters: dict[str, Callable[[], Any]] = {
-        name: (lambda column=column: column) for name, column in STATIC_FIELDS.items()
-    }
-    sorts = dict(filters)
-    filters["sku"] = lambda: _sku_filter(tx)
-    sorts["sku"] = lambda: entity.c.sku
-    for attribute in attributes.CATALOGUE:
-        filters[attribute.code] = lambda a=attribute: _attribute_filter(a, store_id, overrides)
-        sorts[attribute.code] = lambda a=attribute: _attribute_sort(a, store_id)
-    links = repository.category_product
-    websites = repository.website
-    filters["category_id"] = lambda: _link_filter(links.c.category_id, links.c.product_id)
-    filters["website_id"] = lambda: _link_filter(websites.c.website_id, websites.c.product_id)
-    return _Lazy(filters), _Lazy(sorts)
+class _Planner:
+    """Turns one request's criteria into SQL for the products of one store view."""
 
+    def __init__(self, tx: Tx, store_id: int) -> None:
+        self.tx = tx
+        self.store_id = store_id
+        self._overridden: dict[int, bool] = {}
 
-def _sku_filter(tx: Tx):
-    """SKUs compare ignoring case (through ``sku_key``); on SQLite a ``like`` with a literal
-    prefix also gets a range condition so the unique index serves it."""
-    column = entity.c.sku_key
+    # --- filters ----------------------------------------------------------------------------------
 
-    def build(operator: str, raw: Any) -> ColumnElement[bool]:
-        text = str(raw).lower()
-        clause = search.condition(column, operator, text)
-        if operator == "like" and tx.dialect == "sqlite":
+    def where(self, criteria: Mapping[str, Any]) -> ColumnElement[bool] | None:
+        clauses: list[ColumnElement[bool]] = []
+        ranges: dict[str, list[tuple[str, Any]]] = {}
+        for group in criteria.get("filter_groups") or []:
+            items = [item for item in (group or {}).get("filters") or [] if item]
+            if not items:
+                continue
+            if len(items) == 1 and items[0].get("field") in attributes.BY_CODE:
+                operator = (items[0].get("condition_type") or "eq").lower()
+                if operator not in _PRESENCE:
+                    ranges.setdefault(items[0]["field"], []).append(
+                        (operator, items[0].get("value"))
+                    )
+                    continue
+            clauses.append(sa.or_(*(self.filter(item) for item in items)))
+        for code, conditions in ranges.items():
+            clauses.append(self.attribute_condition(attributes.BY_CODE[code], conditions))
+        return sa.and_(*clauses) if clauses else None
+
+    def filter(self, item: Mapping[str, Any]) -> ColumnElement[bool]:
+        name = item.get("field") or ""
+        operator = (item.get("condition_type") or "eq").lower()
+        raw = item.get("value")
+        if name in STATIC_FIELDS:
+            return search.condition(STATIC_FIELDS[name], operator, raw)
+        if name == "sku":
+            return self.sku_condition(operator, raw)
+        if name in LINK_FIELDS:
+            return _link_condition(name, operator, raw)
+        attribute = attributes.BY_CODE.get(name)
+        if attribute is None:
+            raise InputError("Invalid attribute name: %1", [name])
+        if operator in _PRESENCE:
+            return self.presence(attribute, operator == "notnull")
+        return self.attribute_condition(attribute, [(operator, raw)])
+
+    def overridden(self, attribute_id: int) -> bool:
+        """Whether the store view overrides this attribute for any product (one index probe)."""
+        if self.store_id == 0:
+            return False
+        if attribute_id not in self._overridden:
+            probe = (
+                sa.select(value.c.entity_id)
+                .where(value.c.attribute_id == attribute_id, value.c.store_id == self.store_id)
+                .limit(1)
+            )
+            self._overridden[attribute_id] = self.tx.first(probe) is not None
+        return self._overridden[attribute_id]
+
+    def presence(self, attribute: attributes.Attribute, wanted: bool) -> ColumnElement[bool]:
+        levels = [0, self.store_id] if self.overridden(attribute.attribute_id) else [0]
+        present = entity.c.entity_id.in_(
+            sa.select(value.c.entity_id).where(
+                value.c.attribute_id == attribute.attribute_id, value.c.store_id.in_(levels)
+            )
+        )
+        return present if wanted else sa.not_(present)
+
+    def attribute_condition(
+        self, attribute: attributes.Attribute, conditions: list[tuple[str, Any]]
+    ) -> ColumnElement[bool]:
+        """Products whose value in the view meets every condition."""
+        attribute_id = attribute.attribute_id
+
+        def rows(alias: Any, level: int) -> sa.Select[Any]:
+            return sa.select(alias.c.entity_id).where(
+                alias.c.attribute_id == attribute_id,
+                alias.c.store_id == level,
+                *(
+                    self.compare(alias.c[attribute.column], operator, raw, attribute.code)
+                    for operator, raw in conditions
+                ),
+            )
+
+        own = value.alias("own")
+        matching = rows(own, 0)
+        if self.overridden(attribute_id):
+            # The view's matching rows, plus the store-0 matches of products it does not
+            # override: both halves are index range scans, and the outer query seeks by id.
+            shadow = value.alias("shadow")
+            not_overridden = ~sa.exists().where(
+                shadow.c.entity_id == own.c.entity_id,
+                shadow.c.attribute_id == attribute_id,
+                shadow.c.store_id == self.store_id,
+            )
+            matching = sa.union_all(
+                rows(value.alias("view"), self.store_id), matching.where(not_overridden)
+            )
+        return entity.c.entity_id.in_(matching)
+
+    def compare(
+        self, column: ColumnElement[Any], operator: str, raw: Any, code: str
+    ) -> ColumnElement[bool]:
+        """``search.condition``, except that ``like`` is case-insensitive on every database
+        and leaves the column bare (so SQLite can use an index), and errors name the
+        attribute rather than the storage column."""
+        if operator in ("like", "nlike") and isinstance(column.type, sa.String):
+            text = "" if raw is None else str(raw)
+            if len(text) > 1024:
+                raise InputError("The filter value is too long.")
+            clause = column.ilike(text) if self.tx.dialect == "postgresql" else column.like(text)
+            return clause if operator == "like" else sa.not_(clause)
+        try:
+            return search.condition(column, operator, raw)
+        except InputError as error:
+            if isinstance(error.parameters, dict) and "fieldName" in error.parameters:
+                error.parameters = {**error.parameters, "fieldName": code}
+            raise
+
+    def sku_condition(self, operator: str, raw: Any) -> ColumnElement[bool]:
+        """SKUs compare ignoring case (through ``sku_key``); on SQLite a ``like`` with a
+        literal prefix also gets a range condition so the unique index serves it."""
+        column = entity.c.sku_key
+        text = "" if raw is None else str(raw).lower()
+        clause = self.compare(column, operator, text, "sku")
+        if operator == "like" and self.tx.dialect == "sqlite":
             prefix = _literal_prefix(text)
             if prefix:
                 upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
                 clause = sa.and_(column >= prefix, column < upper, clause)
         return clause
 
-    return build
+    # --- sorting ----------------------------------------------------------------------------------
+
+    def order(
+        self, query: sa.Select[Any], criteria: Mapping[str, Any]
+    ) -> tuple[sa.Select[Any], list[ColumnElement[Any]]]:
+        ordering: list[ColumnElement[Any]] = []
+        for sort in criteria.get("sort_orders") or []:
+            if not sort:
+                continue
+            name = sort.get("field") or ""
+            direction = (sort.get("direction") or "DESC").upper()
+            if direction not in ("ASC", "DESC"):
+                raise InputError('The "%1" sort direction is invalid.', [sort.get("direction")])
+            query, expression = self.sort_expression(query, name)
+            ordering.append(expression.asc() if direction == "ASC" else expression.desc())
+        return query, ordering
+
+    def sort_expression(
+        self, query: sa.Select[Any], name: str
+    ) -> tuple[sa.Select[Any], ColumnElement[Any]]:
+        if name in STATIC_FIELDS:
+            return query, STATIC_FIELDS[name]
+        if name == "sku":
+            return query, entity.c.sku
+        attribute = attributes.BY_CODE.get(name)
+        if attribute is None:
+            raise InputError("Invalid attribute name: %1", [name])
+        if attribute.required and not self.overridden(attribute.attribute_id):
+            # Every product has a store-0 row: join it and let the index give the order.
+            alias = value.alias(f"sort_{attribute.code}")
+            query = query.join(
+                alias,
+                sa.and_(
+                    alias.c.entity_id == entity.c.entity_id,
+                    alias.c.attribute_id == attribute.attribute_id,
+                    alias.c.store_id == 0,
+                ),
+            )
+            return query, alias.c[attribute.column]
+        return query, self.value_at_view(attribute)
+
+    def value_at_view(self, attribute: attributes.Attribute) -> ColumnElement[Any]:
+        def at(level: int) -> ColumnElement[Any]:
+            alias = value.alias()
+            return (
+                sa.select(alias.c[attribute.column])
+                .where(
+                    alias.c.entity_id == entity.c.entity_id,
+                    alias.c.attribute_id == attribute.attribute_id,
+                    alias.c.store_id == level,
+                )
+                .scalar_subquery()
+            )
+
+        return at(0) if self.store_id == 0 else sa.func.coalesce(at(self.store_id), at(0))
 
 
 def _literal_prefix(pattern: str) -> str:
@@ -125,111 +263,19 @@ def _literal_prefix(pattern: str) -> str:
     return "".join(prefix)
 
 
-class _OverrideProbe:
-    """Whether a store view overrides an attribute for any product (cached per request)."""
-
-    def __init__(self, tx: Tx, store_id: int) -> None:
-        self.tx = tx
-        self.store_id = store_id
-        self._known: dict[int, bool] = {}
-
-    def __call__(self, attribute_id: int) -> bool:
-        if self.store_id == 0:
-            return False
-        if attribute_id not in self._known:
-            probe = (
-                sa.select(value.c.entity_id)
-                .where(value.c.attribute_id == attribute_id, value.c.store_id == self.store_id)
-                .limit(1)
-            )
-            self._known[attribute_id] = self.tx.first(probe) is not None
-        return self._known[attribute_id]
-
-
-def _attribute_filter(attribute: attributes.Attribute, store_id: int, overrides: _OverrideProbe):
-    attribute_id = attribute.attribute_id
-
-    def build(operator: str, raw: Any) -> ColumnElement[bool]:
-        overridden = overrides(attribute_id)
-        levels = [0, store_id] if overridden else [0]
-        if operator in ("null", "notnull"):
-            present = entity.c.entity_id.in_(
-                sa.select(value.c.entity_id).where(
-                    value.c.attribute_id == attribute_id, value.c.store_id.in_(levels)
-                )
-            )
-            return sa.not_(present) if operator == "null" else present
-        own = value.alias("own")
-        matching = sa.select(own.c.entity_id).where(
-            own.c.attribute_id == attribute_id,
-            own.c.store_id == 0,
-            _condition(own.c[attribute.column], operator, raw, attribute.code),
-        )
-        if overridden:
-            # The view's matching rows, plus the store-0 matches of products it does not
-            # override: both halves are index range scans, and the outer query seeks by id.
-            view = value.alias("view")
-            shadow = value.alias("shadow")
-            not_overridden = ~sa.exists().where(
-                shadow.c.entity_id == own.c.entity_id,
-                shadow.c.attribute_id == attribute_id,
-                shadow.c.store_id == store_id,
-            )
-            matching = sa.union_all(
-                sa.select(view.c.entity_id).where(
-                    view.c.attribute_id == attribute_id,
-                    view.c.store_id == store_id,
-                    _condition(view.c[attribute.column], operator, raw, attribute.code),
-                ),
-                matching.where(not_overridden),
-            )
-        return entity.c.entity_id.in_(matching)
-
-    return build
-
-
-def _condition(column: ColumnElement[Any], operator: str, raw: Any, code: str) -> Any:
-    """``search.condition``, with errors naming the attribute rather than the storage column."""
-    try:
-        return search.condition(column, operator, raw)
-    except InputError as error:
-        if isinstance(error.parameters, dict) and "fieldName" in error.parameters:
-            error.parameters = {**error.parameters, "fieldName": code}
-        raise
-
-
-def _attribute_sort(attribute: attributes.Attribute, store_id: int) -> ColumnElement[Any]:
-    def at(level: int) -> ColumnElement[Any]:
-        alias = value.alias()
-        return (
-            sa.select(alias.c[attribute.column])
-            .where(
-                alias.c.entity_id == entity.c.entity_id,
-                alias.c.attribute_id == attribute.attribute_id,
-                alias.c.store_id == level,
-            )
-            .scalar_subquery()
-        )
-
-    return at(0) if store_id == 0 else sa.func.coalesce(at(store_id), at(0))
-
-
-def _link_filter(key: ColumnElement[Any], product: ColumnElement[Any]):
+def _link_condition(name: str, operator: str, raw: Any) -> ColumnElement[bool]:
     """``category_id`` / ``website_id``: comma lists allowed; ``eq`` behaves as ``in``."""
-
-    def build(operator: str, raw: Any) -> ColumnElement[bool]:
-        try:
-            ids = [int(part) for part in str(raw).split(",") if part.strip()]
-        except ValueError:
-            raise InputError(
-                'Invalid value of "%value" provided for the %fieldName field.',
-                {"value": str(raw), "fieldName": key.key},
-            ) from None
-        members = entity.c.entity_id.in_(sa.select(product).where(key.in_(ids)))
-        if operator in ("eq", "in", "finset"):
-            return members
-        if operator in ("neq", "nin", "nfinset"):
-            return sa.not_(members)
-        raise InputError('Invalid condition type "%1".', [operator])
-
-    return build
+    key, table = LINK_FIELDS[name]
+    try:
+        ids = [int(part) for part in str(raw).split(",") if part.strip()]
+    except ValueError:
+        raise InputError(
+            'Invalid value of "%value" provided for the %fieldName field.',
+            {"value": str(raw), "fieldName": name},
+        ) from None
+    members = entity.c.entity_id.in_(sa.select(table.c.product_id).where(key.in_(ids)))
+    if operator in ("eq", "in", "finset"):
+        return members
+    if operator in ("neq", "nin", "nfinset"):
+        return sa.not_(members)
+    raise InputError('Invalid condition type "%1".', [operator])

@@ -221,8 +221,14 @@ catalog_product_value = sa.Table(
     sa.Column("value_string", sa.String(255), nullable=True),
     sa.Column("value_number", sa.Float, nullable=True),
     sa.Column("value_text", sa.Text, nullable=True),
-    sa.Index("ix_catalog_product_value_string", "attribute_id", "store_id", "value_string"),
-    sa.Index("ix_catalog_product_value_number", "attribute_id", "store_id", "value_number"),
+    # The entity id last: filters read ids from the index alone, and a sort by a value walks
+    # the index in (value, id) order and stops at the page's end.
+    sa.Index(
+        "ix_catalog_product_value_string", "attribute_id", "store_id", "value_string", "entity_id"
+    ),
+    sa.Index(
+        "ix_catalog_product_value_number", "attribute_id", "store_id", "value_number", "entity_id"
+    ),
 )
 
 # The URL keys in use, per store level (0 = default): the primary key makes two products with the

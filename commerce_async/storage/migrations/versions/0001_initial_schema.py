@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 17:37:53.490040
+Create Date: 2026-11-28 18:07:16.482857
 """
 
 from __future__ import annotations
@@ -301,12 +301,12 @@ def upgrade() -> None:
     with op.batch_alter_table("catalog_product_value", schema=None) as batch_op:
         batch_op.create_index(
             "ix_catalog_product_value_number",
-            ["attribute_id", "store_id", "value_number"],
+            ["attribute_id", "store_id", "value_number", "entity_id"],
             unique=False,
         )
         batch_op.create_index(
             "ix_catalog_product_value_string",
-            ["attribute_id", "store_id", "value_string"],
+            ["attribute_id", "store_id", "value_string", "entity_id"],
             unique=False,
         )
 
