@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -58,10 +60,20 @@ def is_transient(error: BaseException) -> bool:
         return True
     if isinstance(error, DBAPIError) and error.connection_invalidated:
         return True
-    original = getattr(error, "orig", None)
+    # SQLAlchemy keeps the driver's exception in ``orig``; statements sent straight to the driver
+    # (``raw_executemany``, ``driver_savepoint``) raise it bare.
+    original = getattr(error, "orig", None) or error
+    if _driver_operational_error(original):
+        return True
     sqlstate = getattr(original, "sqlstate", None) or ""
     # 40001 serialization failure, 40P01 deadlock, 08xxx connection exceptions, 57P0x shutdown.
     return sqlstate.startswith(("40001", "40P01", "08", "57P0", "55P03"))
+
+
+def _driver_operational_error(error: BaseException) -> bool:
+    """A PEP 249 ``OperationalError`` of a loaded driver: a lost connection, a locked database."""
+    drivers = [sqlite3, sys.modules.get("psycopg")]
+    return any(d is not None and isinstance(error, d.OperationalError) for d in drivers)
 
 
 def translate(error: BaseException) -> BaseException:
