@@ -79,6 +79,13 @@ class Filters:
         return "?" + urlencode(kept) if kept else ""
 
 
+def invalid(field: str, value: str) -> InputError:
+    return InputError(
+        'Invalid value of "%value" provided for the %fieldName field.',
+        {"value": value, "fieldName": field},
+    )
+
+
 def parse_filters(params: Any) -> Filters:
     """``status`` (0-3), ``user`` (``admin-1``, ``integration-3``, ``customer-7``, ``guest``) and
     ``page`` (from 1); an empty value means no filter. Anything else is a 400."""
@@ -88,21 +95,12 @@ def parse_filters(params: Any) -> Filters:
     status = None
     if raw_status != "":
         if not raw_status.isdigit() or int(raw_status) not in BULK_STATUS_LABELS:
-            raise InputError(
-                'Invalid value of "%value" provided for the %fieldName field.',
-                {"value": raw_status, "fieldName": "status"},
-            )
+            raise invalid("status", raw_status)
         status = int(raw_status)
     if raw_user and presenters.parse_user_filter(raw_user) is None:
-        raise InputError(
-            'Invalid value of "%value" provided for the %fieldName field.',
-            {"value": raw_user, "fieldName": "user"},
-        )
+        raise invalid("user", raw_user)
     if not raw_page.isdigit() or not 1 <= int(raw_page) <= 1_000_000:
-        raise InputError(
-            'Invalid value of "%value" provided for the %fieldName field.',
-            {"value": raw_page, "fieldName": "page"},
-        )
+        raise invalid("page", raw_page)
     return Filters(status, raw_user, int(raw_page))
 
 
@@ -323,11 +321,7 @@ class AdminPages:
         codes = None
         if raw_code not in (None, ""):
             if not isinstance(raw_code, str) or not raw_code.lstrip("-").isdigit():
-                error = InputError(
-                    'Invalid value of "%value" provided for the %fieldName field.',
-                    {"value": str(raw_code), "fieldName": "error_code"},
-                )
-                return self.error_page(request, user, error)
+                return self.error_page(request, user, invalid("error_code", str(raw_code)))
             codes = [int(raw_code)]
         services = self.services
 
@@ -376,12 +370,9 @@ class AdminPages:
                 error=session.INVALID_FORM_KEY,
             )
         password = form.get("password")
-        ctx = ServiceContext(
-            None,
-            self.services.stores.snapshot.default_store,
-            GUEST,  # type: ignore[arg-type]
-            self.services,
-        )
+        store = self.services.stores.snapshot.default_store
+        # No transaction: the token service opens its own around the slow password check.
+        ctx = ServiceContext(None, store, GUEST, self.services)  # type: ignore[arg-type]
         args = {"username": username, "password": password if isinstance(password, str) else ""}
         try:
             # The token route's own service: same password check, same lockout.
