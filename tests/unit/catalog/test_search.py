@@ -64,6 +64,8 @@ FILTER_CASES = [
     ([[("sku", "SKU-A,sku-e", "in")]], ["SKU-A", "SKU-E"]),
     ([[("name", "%Shirt", "like")]], ["SKU-A", "SKU-B"]),
     ([[("name", "Gamma Pants", "eq")]], ["SKU-C"]),
+    ([[("name", "%shirt", "like")]], ["SKU-A", "SKU-B"]),
+    ([[("name", "%Shirt", "nlike")]], ["SKU-C", "SKU-D", "SKU-E"]),
     ([[("price", "30", "gt")]], ["SKU-D", "SKU-E"]),
     ([[("price", "20", "lteq")]], ["SKU-A", "SKU-B"]),
     ([[("price", "20", "from")], [("price", "40", "to")]], ["SKU-B", "SKU-C", "SKU-D"]),
