@@ -102,6 +102,13 @@ class StoreRegistry:
             self._snapshot = self._loader()
             return self._snapshot
 
+    def refresh_if_changed(self) -> StoreSnapshot:
+        """The snapshot, reloaded first if any store changed since it was loaded (one point
+        read; long-running consumers call it once per batch)."""
+        if self._snapshot is None or self._version() != self._loaded_version:
+            return self.reload()
+        return self._snapshot
+
     def find_view(self, code: str) -> StoreView | None:
         """A store view by URL code (never the admin store), reloading if stores changed."""
         view = self.snapshot.by_code.get(code)
