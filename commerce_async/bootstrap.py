@@ -78,12 +78,19 @@ class Services:
             from commerce_async.queue.amqp import AmqpSource
 
             return AmqpSource(self.settings.queue_url, self.db)
-        waiter = None
         if self.db.dialect == "postgresql":
             from commerce_async.queue.postgres import NotifyWaiter
 
-            waiter = NotifyWaiter(self.settings.db_url)
-        return DatabaseSource(self.db, self.doorbell, self.settings.lease_seconds, waiter=waiter)
+            # NOTIFY wakes idle consumers in any process; the slower poll only picks up what
+            # no notification announces (retries coming due, expired leases).
+            return DatabaseSource(
+                self.db,
+                self.doorbell,
+                self.settings.lease_seconds,
+                max_poll_interval=0.5,
+                waiter=NotifyWaiter(self.settings.db_url),
+            )
+        return DatabaseSource(self.db, self.doorbell, self.settings.lease_seconds)
 
     def close(self) -> None:
         self.writer.stop()
