@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import shutil
 import sys
@@ -26,6 +27,7 @@ from bench.sections import accept, bulk, execution, latency, memory, status, ver
 from bench.wrk import ensure_wrk
 
 SECTIONS = (accept, bulk, execution, latency, versus, status, memory)
+SAVED = OUT / "sections"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -101,7 +103,11 @@ def main(argv: list[str] | None = None) -> int:
                 (logs / f"{section.KEY}-error.txt").write_text(traceback.format_exc())
                 outcome = SectionResult(section.KEY, section.TITLE, error=_short(error))
             outcome.load = f"{load_start} → {report.load_average().split()[0]}"
+            outcome.measured = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
             results.append(outcome)
+            if not args.quick:
+                SAVED.mkdir(parents=True, exist_ok=True)
+                (SAVED / f"{section.KEY}.json").write_text(json.dumps(outcome.to_json()))
             for row in outcome.rows:
                 target = row.target or "-"
                 print(f"   {row.metric}: {row.value} ({row.reference}); {target}: {row.verdict}")
@@ -111,11 +117,27 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
+    if args.only and not args.quick:
+        results = _with_saved(results)
     report.write(ctx, output, results, started, load_before, command)
     print()
     print("\n".join(report.summary_table([r for s in results for r in s.rows])))
     print(f"\nwritten {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
     return 1 if any(s.error for s in results) else 0
+
+
+def _with_saved(results: list[SectionResult]) -> list[SectionResult]:
+    """Complete a partial full run with the sections saved by earlier full runs (each keeps its
+    own date and load), so one section can be re-measured without redoing the rest."""
+    fresh = {result.key: result for result in results}
+    merged = []
+    for section in SECTIONS:
+        if section.KEY in fresh:
+            merged.append(fresh[section.KEY])
+        elif (SAVED / f"{section.KEY}.json").exists():
+            data = json.loads((SAVED / f"{section.KEY}.json").read_text())
+            merged.append(SectionResult.from_json(data))
+    return merged
 
 
 def _short(error: BaseException) -> str:

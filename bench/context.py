@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sqlite3
 from dataclasses import dataclass, field
@@ -94,6 +95,16 @@ class SectionResult:
     error: str | None = None
     load: str = ""
     """1-minute load average at the start and end of the section (others' work shows here)."""
+    measured: str = ""
+    """When the section ran (UTC); sections kept from an earlier run keep their own."""
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> SectionResult:
+        rows = [Row(**row) for row in data.pop("rows")]
+        return cls(**data, rows=rows)
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)

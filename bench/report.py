@@ -169,7 +169,8 @@ def write(
         if section.load:
             lines += [
                 "",
-                f"Load average (1 min) at the start and end of this section: {section.load}.",
+                f"Measured {section.measured}; load average (1 min) at the start and end of the "
+                f"section: {section.load} (the benchmark's own processes account for about 2).",
             ]
         if section.commands:
             lines += ["", "Commands:", "", "```"]

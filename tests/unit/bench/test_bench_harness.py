@@ -3,11 +3,13 @@ summary and the composition of wrk's Lua scripts. Nothing here runs a benchmark 
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 
 from bench import profile, wrk
+from bench.context import Row, SectionResult
 from bench.stats import (
     Spread,
     figure,
@@ -160,3 +162,16 @@ def test_lua_scripts_are_composed_after_the_common_part(tmp_path, monkeypatch) -
     assert text.startswith(common)
     assert text.index("function request()") < text.index("local base_init = init")
     assert path == tmp_path / "paced.lua"
+
+
+def test_a_saved_section_reads_back_equal() -> None:
+    section = SectionResult(
+        "accept",
+        "1. Accept",
+        lines=["text"],
+        rows=[Row("Async accept (req/s)", "5,210", "0.31× hello-world", "≥ 5,000", "met")],
+        commands=["wrk -t1"],
+        load="0.5 → 2.1",
+        measured="2026-01-01 00:00 UTC",
+    )
+    assert SectionResult.from_json(json.loads(json.dumps(section.to_json()))) == section
