@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     busy = busy_share()
     if busy > 0.15:
         ctx.notes.append(
-            f"the machine was not idle: {busy * 100:.0f}% of CPU time was busy in the second "
+            f"note: the machine was not idle: {busy * 100:.0f}% of CPU time was busy in the second "
             "before the run (other work shares these CPUs), so figures are lower and noisier "
             "than on an idle machine."
         )
@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     results: list[SectionResult] = []
     try:
         print(f"benchmark: {'quick' if args.quick else 'full'} run, work in {workdir}", flush=True)
+        ctx.notes.append(report.fsync_latency(workdir))
         ctx.install_template()
         for section in chosen:
             print(f"== {section.TITLE}", flush=True)

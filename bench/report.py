@@ -45,6 +45,30 @@ def machine() -> list[str]:
     ]
 
 
+def fsync_latency(folder: Path, count: int = 200) -> str:
+    """Median and p99 of appending 4 KiB and fsync-ing it where the databases live: the floor
+    under every durable commit (SQLite FULL syncs the WAL at each commit)."""
+    from bench.stats import percentile
+
+    path = folder / "fsync-probe"
+    times = []
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        block = b"x" * 4096
+        for _ in range(count):
+            started = time.perf_counter()
+            os.write(descriptor, block)
+            os.fsync(descriptor)
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        os.close(descriptor)
+        path.unlink()
+    return (
+        f"fsync of a 4 KiB append in the database folder: median {percentile(times, 50):.2f} ms, "
+        f"p99 {percentile(times, 99):.2f} ms ({count} samples)"
+    )
+
+
 def versions() -> list[str]:
     import sqlite3
 
@@ -158,7 +182,7 @@ def write(
         "- Fresh databases: every section starts from a fresh SQLite file installed through the "
         f"CLI (`{' ; '.join(ctx.template_commands)}`), copied per section; PostgreSQL sections "
         "create a fresh database (and RabbitMQ a fresh vhost) and install into it the same way.",
-        *(f"- Note: {note}" for note in ctx.notes),
+        *(f"- {note[:1].upper()}{note[1:]}" for note in ctx.notes),
         "",
     ]
     for section in sections:
