@@ -38,8 +38,8 @@ ROUTES = [
         returns=CUSTOMER,
         summary="Create a customer account (group_id needs Magento_Customer::manage)",
         accept_check=service.accept_check,
-        # Password hashing is slow: it runs before the handler opens its write transaction.
-        transactional=False,
+        # Password hashing is slow: it runs before any transaction opens, here and in consumers.
+        prepare=service.prepare_account,
     ),
     # Declared before the ``me`` twin, so this one serves the shared queue topic.
     Route(

@@ -21,7 +21,6 @@ import sqlalchemy as sa
 
 from commerce_async.auth import tokens as auth_tokens
 from commerce_async.auth.passwords import hash_password
-from commerce_async.auth.service import own_transaction
 from commerce_async.customers import repository
 from commerce_async.errors import (
     CouldNotSave,
@@ -39,6 +38,9 @@ from commerce_async.webapi.routes import USER_CUSTOMER, ServiceContext, UserCont
 from commerce_async.webapi.types import snake_case
 
 MANAGE = "Magento_Customer::manage"
+PASSWORD_HASH = "password_hash"
+"""Key of the prepared hash in a create's arguments: no route parameter has this name, so a
+request cannot set it."""
 READ = "Magento_Customer::customer"
 
 NO_SUCH_ENTITY = "No such entity with %fieldName = %fieldValue"
@@ -525,19 +527,28 @@ def _own_or_given(ctx: ServiceContext, given: Any) -> Any:
     return given
 
 
+def prepare_account(user: UserContext, args: dict[str, Any]) -> dict[str, Any]:
+    """The route's ``prepare`` step, run before any transaction opens: the checks Magento makes
+    first (group permission, password strength), then the slow Argon2id hash, which replaces
+    the password in the arguments the handler receives."""
+    customer = args.get("customer") or {}
+    check_group_permission(user, customer)
+    password = args.get("password")
+    if password is None:
+        return args
+    check_password_strength(password, customer.get("email"))
+    return {**args, "password": None, PASSWORD_HASH: hash_password(password)}
+
+
 def create_account(ctx: ServiceContext, args: dict[str, Any]) -> dict[str, Any]:
     """``POST /V1/customers``: a new account, with an Argon2id password hash when a password is
-    given. The slow hash is computed before the write transaction opens."""
+    given (computed by ``prepare_account``)."""
+    if args.get("password") is not None:
+        args = prepare_account(ctx.user, args)
     data = dict(args.get("customer") or {})
     check_group_permission(ctx.user, data)
-    password = args.get("password")
-    password_hash = None
-    if password is not None:
-        check_password_strength(password, data.get("email"))
-        password_hash = hash_password(password)
-    with own_transaction(ctx) as tx:
-        customer_id = create(ctx, tx, data, password_hash)
-        return read(tx, customer_id)
+    customer_id = create(ctx, ctx.tx, data, args.get(PASSWORD_HASH))
+    return read(ctx.tx, customer_id)
 
 
 def get(ctx: ServiceContext, args: dict[str, Any]) -> dict[str, Any]:

@@ -177,6 +177,9 @@ class Consumer:
         done: list[tuple[Delivery, Outcome | None, float]] = []
         handled: list[Delivery] = []
         try:
+            prepared = self._prepare(deliveries)
+            # Stores created since the last batch (from the CLI, say) are seen at once.
+            self.services.stores.refresh_if_changed()
             with self.services.db.transaction() as tx:
                 operations = self._load_operations(tx, deliveries)
                 settled: list[Delivery] = []
@@ -186,7 +189,9 @@ class Consumer:
                         break
                     started = time.time()
                     operation = operations.get((delivery.bulk_uuid, delivery.operation_key))
-                    outcome = self._execute(tx, delivery, operation, started, settled, records)
+                    outcome = self._execute(
+                        tx, delivery, operation, started, settled, records, prepared
+                    )
                     handled.append(delivery)
                     done.append((delivery, outcome, started))
                 self._settle(tx, settled)
@@ -232,18 +237,44 @@ class Consumer:
             and time.monotonic() > self._stop_deadline
         )
 
-    def _load_operations(self, tx: Tx, deliveries: list[Delivery]) -> dict[tuple[str, int], Any]:
+    def _load_operations(
+        self, tx: Tx, deliveries: list[Delivery], *, lock: bool = True
+    ) -> dict[tuple[str, int], Any]:
         """The batch's operation rows with their bulk's user, one query per bulk (locked
         ``FOR UPDATE`` on PostgreSQL so concurrent consumers of a redelivery serialize)."""
         keys_by_bulk: dict[str, list[int]] = {}
         for delivery in deliveries:
             keys_by_bulk.setdefault(delivery.bulk_uuid, []).append(delivery.operation_key)
-        statement = LOAD_FOR_UPDATE if tx.dialect == "postgresql" else LOAD
+        statement = LOAD_FOR_UPDATE if lock and tx.dialect == "postgresql" else LOAD
         found: dict[tuple[str, int], Any] = {}
         for bulk_uuid, keys in keys_by_bulk.items():
             for row in tx.execute(statement, {"bulk_uuid": bulk_uuid, "keys": keys}):
                 found[(bulk_uuid, row.operation_key)] = row
         return found
+
+    def _prepare(self, deliveries: list[Delivery]) -> dict[int, dict[str, Any]]:
+        """Run the ``prepare`` step of the batch's routes that have one (password hashing)
+        before the batch transaction opens: ``{operation id: prepared arguments}``. An
+        operation whose step fails is left to the handler path, which reports the error."""
+        routes = self.services.routes.by_topic
+        slow = [d for d in deliveries if getattr(routes.get(d.topic), "prepare", None)]
+        if not slow:
+            return {}
+        prepared: dict[int, dict[str, Any]] = {}
+        with self.services.db.read() as tx:
+            operations = self._load_operations(tx, slow, lock=False)
+            for delivery in slow:
+                operation = operations.get((delivery.bulk_uuid, delivery.operation_key))
+                if operation is None or operation.status not in (OPEN, RETRIABLY_FAILED):
+                    continue
+                route = routes[delivery.topic]
+                try:
+                    input_data, _ = parse_operation_data(operation.serialized_data)
+                    user = self._user(tx, operation.user_type, operation.user_id)
+                    prepared[operation.id] = route.prepare(user, convert_args(route, input_data))
+                except Exception:
+                    continue
+        return prepared
 
     def _execute(
         self,
@@ -253,13 +284,14 @@ class Consumer:
         started: float,
         settled: list[Delivery],
         records: list[tuple[Any, ...]],
+        prepared: dict[int, dict[str, Any]],
     ) -> Outcome | None:
         if operation is None or operation.status not in (OPEN, RETRIABLY_FAILED):
             # Redelivery of a finished operation (or of one whose bulk was deleted): drop it.
             settled.append(delivery)
             return None
         attempts = operation.attempts + 1
-        outcome = self._run_handler(tx, operation, started)
+        outcome = self._run_handler(tx, operation, started, prepared.get(operation.id))
         if outcome.status == RETRIABLY_FAILED and attempts < self.settings.max_attempts:
             outcome.retry_delay = self.settings.retry_backoff * (2 ** (attempts - 1))
             self.source.retry_later(tx, delivery, outcome.retry_delay, time.time())
@@ -280,7 +312,9 @@ class Consumer:
         )
         return outcome
 
-    def _run_handler(self, tx: Tx, operation: Any, started: float) -> Outcome:
+    def _run_handler(
+        self, tx: Tx, operation: Any, started: float, prepared: dict[str, Any] | None = None
+    ) -> Outcome:
         services = self.services
         try:
             route = services.routes.route_for_topic(operation.topic_name)
@@ -293,7 +327,9 @@ class Consumer:
                     "The store that was requested wasn't found. Verify the store and try again."
                 )
             user = self._user(tx, operation.user_type, operation.user_id)
-            args = convert_args(route, input_data)
+            args = prepared if prepared is not None else convert_args(route, input_data)
+            if prepared is None and route.prepare is not None:
+                args = route.prepare(user, args)
         except CommerceError as error:
             return Outcome(NOT_RETRIABLY_FAILED, error.rendered(), error.code)
         except Exception as error:

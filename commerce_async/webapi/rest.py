@@ -285,6 +285,9 @@ class RestApi:
         writer, non-transactional handlers on a worker thread with their own transactions."""
         services = self.services
 
+        if route.prepare is not None:
+            args = await anyio.to_thread.run_sync(route.prepare, user, args)
+
         def work(tx):
             return route.handler(ServiceContext(tx, store, user, services), args)
 

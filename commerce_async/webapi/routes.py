@@ -136,6 +136,11 @@ class Route:
     transactional: bool = True
     """False: the handler opens its own transactions (``ctx.tx`` is None), e.g. to do slow work
     such as password hashing without holding the write lock."""
+    prepare: Callable[[UserContext, dict[str, Any]], dict[str, Any]] | None = None
+    """Slow work on the converted arguments that needs no database (password hashing), run
+    before any transaction opens: by the edge before the handler, and by a consumer for its
+    whole batch before the batch transaction, so no write lock is held meanwhile. Returns the
+    arguments the handler receives; an error it raises fails the call as the handler's would."""
 
     @cached_property
     def segments(self) -> tuple[str, ...]:

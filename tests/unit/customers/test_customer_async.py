@@ -4,11 +4,14 @@ duplicate, and a bulk of two accounts executed by a consumer in this process."""
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import sqlalchemy as sa
 
+from commerce_async.customers import service
 from commerce_async.operations.model import serialize_operation_data
 from commerce_async.storage import schema
+from commerce_async.storage.database import sqlite_path
 from tests.unit.customers.conftest import PASSWORD, run_consumer
 
 TOPIC = "async.magento.customer.api.accountmanagementinterface.createaccount.post"
@@ -117,3 +120,43 @@ def test_a_bulk_of_two_customers_completes(call, token, services, website2) -> N
     assert call("GET", "/rest/V1/customers/me", token=customer_token)[1]["email"] == (
         "john1@example.com"
     )
+
+
+def test_passwords_are_hashed_while_no_write_transaction_is_open(
+    call, services, monkeypatch
+) -> None:
+    """Argon2id takes a long time: the edge and the consumer hash before their transaction
+    opens, so the database write lock stays free for everyone else meanwhile."""
+    database = sqlite_path(services.settings.db_url)
+
+    def lock_state() -> str:
+        probe = sqlite3.connect(database, timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return "free"
+        except sqlite3.OperationalError as error:
+            return str(error)
+        finally:
+            probe.close()
+
+    with services.db.transaction():
+        assert lock_state() == "database is locked"
+    states = []
+    original = service.hash_password
+
+    def observed(password: str) -> str:
+        states.append(lock_state())
+        return original(password)
+
+    monkeypatch.setattr(service, "hash_password", observed)
+    body = {"customer": customer("sync@example.com"), "password": PASSWORD}
+    assert call("POST", "/rest/V1/customers", body)[0] == 200
+    items = [
+        {"customer": customer(f"bulk{index}@example.com"), "password": PASSWORD}
+        for index in range(2)
+    ]
+    assert call("POST", "/rest/default/async/bulk/V1/customers", items)[0] == 202
+    run_consumer(services, 2)
+    assert states == ["free", "free", "free"]
+    assert count(services, schema.customer_entity) == 3
