@@ -125,6 +125,25 @@ def values_of_attribute(
     return result
 
 
+def children_with_value(
+    tx: Tx, parent_id: int, attribute: Attribute, stored: Any, store_ids: Iterable[int]
+) -> list[int]:
+    """Children of ``parent_id`` with a row of ``attribute`` equal to ``stored`` at one of the
+    store levels (one indexed walk of the parent's children, not one query per child)."""
+    query = (
+        sa.select(value.c.entity_id)
+        .join(entity, entity.c.entity_id == value.c.entity_id)
+        .where(
+            entity.c.parent_id == parent_id,
+            value.c.attribute_id == attribute.attribute_id,
+            value.c.store_id.in_(sorted(set(store_ids))),
+            value.c.value == _text(stored),
+        )
+        .distinct()
+    )
+    return [row.entity_id for row in tx.execute(query)]
+
+
 def _typed(attribute: Attribute, text: str) -> Any:
     if attribute.backend == "int":
         return int(text)

@@ -209,11 +209,8 @@ def _format_url_key(changes: dict[Attribute, Any]) -> None:
 
 def _check_url_key(tx: Tx, key: str, category_id: int | None, parent_id: int, store_id: int):
     """Children of one parent may not resolve to the same URL key in the store level written."""
-    siblings = [
-        sibling
-        for sibling in repository.children_of(tx, [parent_id]).get(parent_id, [])
-        if sibling != category_id
-    ]
+    holders = repository.children_with_value(tx, parent_id, attributes.URL_KEY, key, {0, store_id})
+    siblings = [sibling for sibling in holders if sibling != category_id]
     for levels in repository.values_of_attribute(tx, attributes.URL_KEY, siblings).values():
         if (levels.get(store_id, levels.get(0)) if store_id else levels.get(0)) == key:
             raise _could_not_save(URL_KEY_EXISTS)
