@@ -146,15 +146,19 @@ def apply_forced(route: Route, data: dict[str, Any], user: UserContext) -> None:
     """Parameters a route forces from the caller (``%customer_id%`` on self routes)."""
     for target, placeholder in route.forced.items():
         value = _placeholder(placeholder, user)
-        node = data
+        node: Any = data
         parts = target.split(".")
         for part in parts[:-1]:
             key = _find_key(node, part) or part
             child = node.get(key)
-            if not isinstance(child, dict):
+            if child is None or child == []:
                 child = {}
                 node[key] = child
             node = child
+        if not isinstance(node, dict):
+            # A scalar or list where an object belongs: left as sent, so that converting it
+            # refuses it; forcing a field into it would turn garbage into a valid request.
+            continue
         leaf = parts[-1]
         for key in [k for k in node if snake_case(k) == snake_case(leaf)]:
             del node[key]
