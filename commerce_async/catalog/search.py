@@ -43,18 +43,30 @@ def get_list(ctx: ServiceContext, args: dict[str, Any]) -> dict[str, Any]:
     store_id = ctx.store.store_id
     planner = _Planner(ctx.tx, store_id)
     where = planner.where(criteria)
-    query, ordering = planner.order(repository.ENTITY_SELECT, criteria)
     page_size, current_page = search.paging(criteria)
     count = sa.select(sa.func.count()).select_from(entity)
     if where is not None:
         count = count.where(where)
-        query = query.where(where)
     total = int(ctx.tx.scalar(count) or 0)
-    query = query.order_by(*ordering, entity.c.entity_id)
-    if page_size:
-        query = query.limit(page_size).offset((current_page - 1) * page_size)
-    rows = ctx.tx.all(query)
-    items = [service.to_json(p) for p in service.load_products(ctx.tx, rows, store_id)]
+    merged = planner.merged_sort(criteria) if page_size else None
+    if merged is not None:
+        offset = (current_page - 1) * (page_size or 0)
+        ids = planner.merged_page(where, *merged, offset, page_size or 0)
+        rows = repository.ENTITY_SELECT.where(entity.c.entity_id.in_(ids))
+        order = {entity_id: index for index, entity_id in enumerate(ids)}
+        found = sorted(ctx.tx.all(rows), key=lambda row: order[row.entity_id])
+    else:
+        query, ordering = planner.order(repository.ENTITY_SELECT, criteria)
+        if where is not None:
+            query = query.where(where)
+        # With a filter, "+ 0" keeps SQLite from walking the whole table in id order hoping to
+        # fill the page early; it uses the filter's index and sorts what matched.
+        tie_break = entity.c.entity_id + 0 if where is not None else entity.c.entity_id
+        query = query.order_by(*ordering, tie_break)
+        if page_size:
+            query = query.limit(page_size).offset((current_page - 1) * page_size)
+        found = ctx.tx.all(query)
+    items = [service.to_json(p) for p in service.load_products(ctx.tx, found, store_id)]
     return {"items": items, "search_criteria": search.echo(criteria), "total_count": total}
 
 
@@ -237,6 +249,63 @@ class _Planner:
             )
             return query, alias.c[attribute.column]
         return query, self.value_at_view(attribute)
+
+    def merged_sort(self, criteria: Mapping[str, Any]) -> tuple[attributes.Attribute, bool] | None:
+        """``(attribute, descending)`` when the only sort is by a required attribute that the
+        view overrides for some products: such a page is merged from two index walks."""
+        sorts = [sort for sort in criteria.get("sort_orders") or [] if sort]
+        if len(sorts) != 1:
+            return None
+        attribute = attributes.BY_CODE.get(sorts[0].get("field") or "")
+        direction = (sorts[0].get("direction") or "DESC").upper()
+        if (
+            attribute is None
+            or not attribute.required
+            or direction not in ("ASC", "DESC")
+            or not self.overridden(attribute.attribute_id)
+        ):
+            return None
+        return attribute, direction == "DESC"
+
+    def merged_page(
+        self,
+        where: ColumnElement[bool] | None,
+        attribute: attributes.Attribute,
+        descending: bool,
+        offset: int,
+        page_size: int,
+    ) -> list[int]:
+        """Ids of one page ordered by the view's values: the first ``offset + page_size`` of
+        the view's own rows and of the store-0 rows it does not override, each read in index
+        order, merged (ties by id, as everywhere)."""
+        wanted = offset + page_size
+        attribute_id = attribute.attribute_id
+
+        def walk(level: int) -> list[Any]:
+            alias = value.alias("sorted")
+            column = alias.c[attribute.column]
+            query = (
+                sa.select(alias.c.entity_id, column.label("sort_value"))
+                .join(entity, entity.c.entity_id == alias.c.entity_id)
+                .where(alias.c.attribute_id == attribute_id, alias.c.store_id == level)
+            )
+            if level == 0:
+                shadow = value.alias("shadow")
+                query = query.where(
+                    ~sa.exists().where(
+                        shadow.c.entity_id == alias.c.entity_id,
+                        shadow.c.attribute_id == attribute_id,
+                        shadow.c.store_id == self.store_id,
+                    )
+                )
+            if where is not None:
+                query = query.where(where)
+            ordered = column.desc() if descending else column.asc()
+            return self.tx.all(query.order_by(ordered, alias.c.entity_id).limit(wanted))
+
+        rows = sorted(walk(self.store_id) + walk(0), key=lambda row: row.entity_id)
+        rows.sort(key=lambda row: row.sort_value, reverse=descending)
+        return [row.entity_id for row in rows[offset:wanted]]
 
     def value_at_view(self, attribute: attributes.Attribute) -> ColumnElement[Any]:
         def at(level: int) -> ColumnElement[Any]:

@@ -162,6 +162,16 @@ def test_values_are_those_of_the_store_view(api, catalog) -> None:
     order = query(sort=[("name", "DESC")], pageSize=1)
     assert skus(api, order, "/rest/second")[0] == ["SKU-A"]
     assert skus(api, order, "/rest/default")[0] == ["SKU-C"]
+    # Pages of a sort by an overridden attribute (merged from the view's and store 0's rows).
+    ascending = query(sort=[("name", "ASC")], pageSize=2, currentPage=2)
+    assert skus(api, ascending, "/rest/second") == (["SKU-E", "SKU-C"], 5)
+    assert skus(api, ascending, "/rest/default") == (["SKU-D", "SKU-E"], 5)
+    enabled = query([("status", "1", None)], sort=[("name", "ASC")], pageSize=10)
+    assert skus(api, enabled, "/rest/second") == (["SKU-B", "SKU-D", "SKU-A"], 3)
+    assert skus(api, query(sort=[("name", "DESC")], pageSize=5, currentPage=2), "/rest/second") == (
+        [],
+        5,
+    )
     items = api("GET", f"/rest/second/V1/products?{by_name}")[1]["items"]
     assert items[0]["name"] == "Zeta Shirt"
 
