@@ -101,6 +101,24 @@ class Template:
             self.vhost.delete()
 
 
+_TEMPLATES: dict[str, Template] = {}
+
+
+def template_for(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Template:
+    """The backend's template, installed once per test session (per xdist worker) and shared by
+    every module: installing (migrations, the admin's password hash, a virtual host) is the
+    slow part, and each test works on its own copy anyway."""
+    if backend not in _TEMPLATES:
+        _TEMPLATES[backend] = Template(backend, tmp_path_factory.mktemp(backend))
+    return _TEMPLATES[backend]
+
+
+def drop_templates() -> None:
+    while _TEMPLATES:
+        _, template = _TEMPLATES.popitem()
+        template.close()
+
+
 class Deployment:
     """One test's installation: its own database copy, the module's RabbitMQ virtual host
     (purged), in-test services for looking at the data, and the processes it started."""

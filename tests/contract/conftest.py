@@ -7,16 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.deployment import Deployment, Template, backend_params, deployment
+from tests.deployment import (
+    Deployment,
+    Template,
+    backend_params,
+    deployment,
+    drop_templates,
+    template_for,
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _templates() -> Iterator[None]:
+    yield
+    drop_templates()
 
 
 @pytest.fixture(scope="module", params=backend_params())
-def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    installed = Template(request.param, tmp_path_factory.mktemp(request.param))
-    try:
-        yield installed
-    finally:
-        installed.close()
+def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Template:
+    return template_for(request.param, tmp_path_factory)
 
 
 @pytest.fixture

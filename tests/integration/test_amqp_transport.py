@@ -20,7 +20,7 @@ from commerce_async.queue.base import Message
 from commerce_async.settings import Settings
 from commerce_async.webapi.app import create_app
 from tests import backends
-from tests.deployment import Template
+from tests.deployment import Template, template_for
 from tests.support import admin_token, wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("rabbitmq")]
@@ -29,12 +29,8 @@ TOPIC = "async.magento.catalog.api.productrepositoryinterface.save.post"
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
-    installed = Template("postgres-amqp", tmp_path_factory.mktemp("amqp"))
-    try:
-        yield installed
-    finally:
-        installed.close()
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    return template_for("postgres-amqp", tmp_path_factory)
 
 
 @pytest.fixture

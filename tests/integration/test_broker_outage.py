@@ -16,19 +16,15 @@ import pytest
 
 from tests import backends
 from tests.contract.test_async_operations import assert_applied_once, catalogue
-from tests.deployment import Deployment, Template, deployment
+from tests.deployment import Deployment, Template, deployment, template_for
 from tests.support import wait_for
 
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("rabbitmq")]
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
-    installed = Template("postgres-amqp", tmp_path_factory.mktemp("broker"))
-    try:
-        yield installed
-    finally:
-        installed.close()
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    return template_for("postgres-amqp", tmp_path_factory)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 
 from tests import backends
 from tests.contract.test_async_operations import assert_applied_once, catalogue
-from tests.deployment import Deployment, Template, deployment
+from tests.deployment import Deployment, Template, deployment, template_for
 from tests.support import ServerProcess, wait_for
 
 pytestmark = pytest.mark.integration
@@ -26,12 +26,8 @@ pytestmark = pytest.mark.integration
         pytest.param("postgres-amqp", marks=pytest.mark.xdist_group("rabbitmq")),
     ],
 )
-def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    installed = Template(request.param, tmp_path_factory.mktemp(request.param))
-    try:
-        yield installed
-    finally:
-        installed.close()
+def template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Template:
+    return template_for(request.param, tmp_path_factory)
 
 
 @pytest.fixture

@@ -14,18 +14,14 @@ from commerce_async.queue.database import DatabaseSource, Doorbell
 from commerce_async.queue.postgres import NotifyWaiter
 from commerce_async.settings import Settings
 from tests import backends
-from tests.deployment import Template
+from tests.deployment import Template, template_for
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
-    installed = Template("postgres-db", tmp_path_factory.mktemp("pg"))
-    try:
-        yield installed
-    finally:
-        installed.close()
+def template(tmp_path_factory: pytest.TempPathFactory) -> Template:
+    return template_for("postgres-db", tmp_path_factory)
 
 
 @pytest.fixture
