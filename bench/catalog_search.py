@@ -56,7 +56,7 @@ def run_writes(
         with services.db.transaction() as tx:
             for body in bodies[start : start + BATCH]:
                 args = convert_args(route, body)
-                with tx.savepoint():
+                with tx.driver_savepoint():  # as the consumer runs each operation
                     route.handler(ServiceContext(tx, store, SYSTEM, services), args)
     return (
         len(bodies) / (time.perf_counter() - started),
