@@ -10,6 +10,7 @@ unless developer mode is on).
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -42,6 +43,13 @@ KNOWN_METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _VERSION = re.compile(r"^V\d+$")
 MAX_JSON_DEPTH = 64
+# PHP keeps the last of two equal keys without a word; a client that sends both meant one of
+# them, and guessing which is how data gets lost, so such a body is refused.
+DUPLICATE_KEY_MESSAGE = 'Decoding error: the key "%1" appears twice.'
+# No database stores NUL in text (PostgreSQL refuses it), so it is refused at the door.
+NUL_MESSAGE = "Decoding error: the request contains a NUL character."
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 # What the request matched, left in the ASGI scope for observers (metrics): ``(mode, template)``
 # with the route's path template (never the raw URL), and ``(accepted, rejected)`` item counts.
 ROUTE_KEY = "commerce_async.route"
@@ -115,10 +123,13 @@ class RestApi:
     async def handle(self, scope: dict, receive: Any) -> Response:
         method = scope["method"]
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode()
-        path = raw_path.split(b"?", 1)[0].decode("latin-1")
+        # URLs are UTF-8, whether a client percent-encodes non-ASCII characters or not.
+        path = raw_path.split(b"?", 1)[0].decode("utf-8", "replace")
         if path.startswith("/index.php/"):
             path = path[len("/index.php") :]
         segments = [unquote(part, errors="replace") for part in path.split("/") if part][1:]
+        if any("\x00" in segment for segment in segments):
+            raise InputError(NUL_MESSAGE)
         headers = dict(scope["headers"])
         self._check_accept(headers.get(b"accept"))
 
@@ -154,7 +165,10 @@ class RestApi:
             raise WebapiError("Specified request cannot be processed.")
 
         user = self._authenticate(headers.get(b"authorization"))
-        query_string = scope.get("query_string", b"").decode("latin-1")
+        raw_query: bytes = scope.get("query_string", b"")
+        if b"%00" in raw_query or b"\x00" in raw_query:
+            raise InputError(NUL_MESSAGE)
+        query_string = raw_query.decode("utf-8", "replace")
         query = php_query.parse(query_string) if query_string else {}
         if mode == "sync":
             return await self._sync(scope, receive, headers, method, segments, store, user, query)
@@ -231,8 +245,13 @@ class RestApi:
             value = _decode(body)
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             raise InputError("Decoding error.") from None
-        if _too_deep(value, MAX_JSON_DEPTH):
+        keys = _object_keys(value, MAX_JSON_DEPTH)
+        if keys is None:
             raise InputError("Decoding error: the JSON document is nested too deeply.")
+        if _repeats_a_key(body, value, keys):
+            raise _duplicate_key(body)
+        if b"\\u0000" in body and _NUL_ESCAPE.search(body):
+            raise InputError(NUL_MESSAGE)
         return value
 
     def _check_content_type(self, content_type: bytes | None) -> None:
@@ -427,16 +446,55 @@ def _with_serialized(item: PreparedItem, raw: Any, store: StoreView) -> Prepared
     return PreparedItem(item.key, serialize_operation_data(data, store.store_id), item.error)
 
 
-def _too_deep(value: Any, limit: int) -> bool:
+def _object_keys(value: Any, limit: int) -> int | None:
+    """The number of keys of every object in ``value``, or None when it nests deeper than
+    ``limit``."""
+    keys = 0
     stack = [(value, 1)]
     while stack:
         current, depth = stack.pop()
         if depth > limit:
-            return True
+            return None
         if isinstance(current, dict):
+            keys += len(current)
             stack.extend(
                 (child, depth + 1) for child in current.values() if isinstance(child, (dict, list))
             )
         elif isinstance(current, list):
             stack.extend((child, depth + 1) for child in current if isinstance(child, (dict, list)))
-    return False
+    return keys
+
+
+def _repeats_a_key(body: bytes, value: Any, keys: int) -> bool:
+    """Whether an object of ``body`` repeats a key (the decoder silently kept the last one).
+
+    Every key is followed by exactly one colon outside strings, so a body whose colons do not
+    outnumber its decoded keys repeats none: one ``count`` clears almost every body. Otherwise
+    (colons inside strings) the decoded value is encoded again, which writes each key once and
+    every string's colons as they were; fewer colons than the body means a repeated key. Only a
+    colon escaped as ``\\u003a`` would spoil that count: then strings are stripped exactly."""
+    colons = body.count(b":")
+    if colons <= keys:
+        return False
+    if b"\\u003a" in body or b"\\u003A" in body:
+        return _JSON_STRING.sub(b"", body).count(b":") > keys
+    return colons > _encode(value).count(b":")
+
+
+def _duplicate_key(body: bytes) -> InputError:
+    """Name the first repeated key (slow, only on the way to the error)."""
+    repeated: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen = set()
+        for key, _ in items:
+            if key in seen and not repeated:
+                repeated.append(key)
+            seen.add(key)
+        return dict(items)
+
+    try:
+        json.loads(body, object_pairs_hook=pairs)
+    except ValueError:
+        pass
+    return InputError(DUPLICATE_KEY_MESSAGE, [repeated[0] if repeated else ""])
