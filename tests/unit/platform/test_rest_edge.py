@@ -91,10 +91,21 @@ def test_content_type_checks(echo: TestClient, echo_auth: dict) -> None:
     assert ok.status_code == 200
 
 
-@pytest.mark.parametrize("body", [b"", b"{", b'{"item": ', b"\xff\xfe", b"[1, 2"])
+@pytest.mark.parametrize("body", [b"{", b'{"item": ', b"\xff\xfe", b"[1, 2"])
 def test_bad_json_is_a_decoding_error(echo: TestClient, echo_auth: dict, body: bytes) -> None:
     response = echo.post("/rest/V1/echo/items", headers={**echo_auth, **JSON}, content=body)
     assert (response.status_code, response.json()) == (400, {"message": "Decoding error."})
+
+
+def test_empty_body_means_no_parameters(echo: TestClient, echo_auth: dict) -> None:
+    response = echo.post("/rest/V1/echo/items", headers=echo_auth, content=b"")
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "message": '"%fieldName" is required. Enter and try again.',
+            "parameters": {"fieldName": "item"},
+        },
+    )
 
 
 def test_unacceptable_accept_header_is_406(echo: TestClient, echo_auth: dict) -> None:
