@@ -45,6 +45,9 @@ from commerce_async.storage import schema
 from commerce_async.storage.database import Database, Tx
 
 log = logging.getLogger("commerce_async.queue.amqp")
+# pika logs every failed connection attempt at ERROR with tracebacks, several lines per retry
+# while the broker is down; this module handles those failures and reports each outage once.
+logging.getLogger("pika").setLevel(logging.CRITICAL)
 
 BINDING = "async.#"
 PERSISTENT = 2
@@ -215,6 +218,7 @@ class OutboxRelay:
         self._wake_pending = False
         self._failures = 0
         self._outage_logged = False
+        self._database_failing = False
         self._needs_topology = True
 
     @property
@@ -372,9 +376,14 @@ class OutboxRelay:
         try:
             rows = self.outbox.claim(self.batch)
         except Exception as error:
-            log.warning("outbox claim failed (%s); retrying", error)
+            if not self._database_failing:
+                log.warning("cannot read the outbox (%s); retrying every second", error)
+                self._database_failing = True
             self._schedule(1.0)
             return
+        if self._database_failing:
+            log.info("outbox readable again")
+            self._database_failing = False
         if not rows:
             self._schedule(self.poll_interval)
             return
