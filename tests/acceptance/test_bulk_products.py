@@ -157,3 +157,37 @@ def test_ten_thousand_items(deployment: Deployment) -> None:
         assert listing["total_count"] == count
         prices = {item["sku"]: item["price"] for item in listing["items"]}
         assert prices == {f"big-{index}": index + 0.5 for index in range(count)}
+
+
+def test_category_products_bulk(deployment: Deployment) -> None:
+    with deployment.http() as client:
+        category = client.post(
+            "/rest/V1/categories",
+            json={"category": {"name": "Bulk Bags", "parent_id": 2, "is_active": True}},
+        ).json()
+        created = client.post(
+            "/rest/default/async/bulk/V1/products",
+            json=[product("linked-1"), product("linked-2")],
+        )
+        drain(deployment, client, created.json()["bulk_uuid"])
+        response = client.post(
+            "/rest/default/async/bulk/V1/categories/byCategoryId/products",
+            json=[
+                {"categoryId": category["id"], "productLink": {"sku": "linked-1", "position": 1}},
+                {
+                    "productLink": {
+                        "sku": "linked-2",
+                        "position": 2,
+                        "category_id": str(category["id"]),
+                    }
+                },
+            ],
+        )
+        assert response.status_code == 202
+        (status,) = drain(deployment, client, response.json()["bulk_uuid"])
+        assert [op["status"] for op in status["operations_list"]] == [1, 1]
+        links = client.get(f"/rest/V1/categories/{category['id']}/products").json()
+        assert sorted((link["sku"], link["position"]) for link in links) == [
+            ("linked-1", 1),
+            ("linked-2", 2),
+        ]
