@@ -13,6 +13,7 @@ from typing import Any
 
 from commerce_async.catalog import attributes, links, repository, scope, urlkey
 from commerce_async.catalog.attributes import CATALOGUE, NAME, PRICE, URL_KEY, Attribute
+from commerce_async.catalog.types import CATEGORY_IDS
 from commerce_async.errors import InputError, NotFound, TemporaryError
 from commerce_async.operations.model import utc_text
 from commerce_async.storage.database import Tx
@@ -245,7 +246,7 @@ def _create(ctx: ServiceContext, sku: str, data: dict[str, Any]) -> Product:
     if website_ids is None:
         website_ids = _default_websites(ctx)
     website_ids = _checked_websites(ctx, website_ids)
-    category_links = _checked_links(tx, sku, extension.get("category_links") or [])
+    category_links = _checked_links(tx, sku, _requested_links(data, []) or [])
     stock = dict(repository.STOCK_DEFAULTS)
     _merge_stock(stock, extension.get("stock_item"))
 
@@ -338,8 +339,9 @@ def _update(ctx: ServiceContext, row: Any, data: dict[str, Any]) -> Product:
     if extension.get("website_ids") is not None:
         product.website_ids = _checked_websites(ctx, extension["website_ids"])
         repository.replace_websites(tx, product.entity_id, product.website_ids, fresh=False)
-    if extension.get("category_links") is not None:
-        product.category_links = _checked_links(tx, product.sku, extension["category_links"])
+    requested = _requested_links(data, product.category_links)
+    if requested is not None:
+        product.category_links = _checked_links(tx, product.sku, requested)
         repository.replace_category_links(tx, product.entity_id, product.category_links)
     if extension.get("stock_item") is not None:
         _merge_stock(product.stock, extension["stock_item"])
@@ -421,7 +423,8 @@ def _changes(data: dict[str, Any]) -> dict[Attribute, Any]:
     over the same code in ``custom_attributes``)."""
     changes: dict[Attribute, Any] = {}
     for code, stored in (data.get("custom_attributes") or {}).items():
-        changes[attributes.BY_CODE[code]] = stored
+        if code != CATEGORY_IDS:
+            changes[attributes.BY_CODE[code]] = stored
     for attribute in attributes.TOP_LEVEL:
         if attribute.code in data:
             changes[attribute] = data[attribute.code]
@@ -459,6 +462,21 @@ def _checked_websites(ctx: ServiceContext, website_ids: list[int | None]) -> lis
         if website_id == 0 or website_id not in known:
             raise InputError(WEBSITE_NOT_FOUND, [website_id])
     return result
+
+
+def _requested_links(
+    data: dict[str, Any], current: list[tuple[int, int]]
+) -> list[dict[str, Any] | None] | None:
+    """The links a save asks for: ``category_links``, else the ``category_ids`` custom
+    attribute (categories kept keep their position, new ones get 0); None: leave them."""
+    links = (data.get("extension_attributes") or {}).get("category_links")
+    if links is not None:
+        return links
+    ids = (data.get("custom_attributes") or {}).get(CATEGORY_IDS)
+    if ids is None:
+        return None
+    positions = dict(current)
+    return [{"category_id": i, "position": positions.get(int(i), 0)} for i in ids]
 
 
 def _checked_links(tx: Tx, sku: str, items: list[dict[str, Any] | None]) -> list[tuple[int, int]]:

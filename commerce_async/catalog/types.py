@@ -36,6 +36,11 @@ UNKNOWN_ATTRIBUTE = (
 )
 
 
+CATEGORY_IDS = "category_ids"
+"""Not an attribute of the catalogue: the product's categories, as the product JSON shows them.
+Sent back, it sets the categories when ``category_links`` is absent."""
+
+
 class CustomAttributesType(Type):
     """Converts to ``{code: stored value or None}``; None means "clear this value"."""
 
@@ -66,6 +71,9 @@ class CustomAttributesType(Type):
                 pairs.append((code, item["value"]))
         result: dict[str, Any] = {}
         for code, raw in pairs:
+            if code == CATEGORY_IDS:
+                result[CATEGORY_IDS] = _category_ids(raw, errors)
+                continue
             attribute = attributes.BY_CODE.get(str(code))
             if attribute is None:
                 errors.append(InputError(UNKNOWN_ATTRIBUTE, [str(code)]))
@@ -84,6 +92,26 @@ class CustomAttributesType(Type):
 
     def to_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
         return {"type": "array", "items": CUSTOM_ATTRIBUTE.to_schema(definitions)}
+
+
+def _category_ids(raw: Any, errors: list[InputError]) -> list[str] | None:
+    """``category_ids`` as Magento shows it (``["11", "12"]``) or as a comma list."""
+    if raw is None:
+        return None
+    items = raw if isinstance(raw, list) else str(raw).split(",")
+    result = []
+    for item in items:
+        text = str(item).strip()
+        if not text.isdigit():
+            errors.append(
+                InputError(
+                    'Invalid value of "%value" provided for the %fieldName field.',
+                    {"value": text, "fieldName": CATEGORY_IDS},
+                )
+            )
+            return None
+        result.append(text)
+    return result
 
 
 def _is_php_list(value: dict[str, Any]) -> bool:
@@ -129,6 +157,21 @@ CATEGORY_LINK = ObjectType(
     },
 )
 
+_STOCK_SHOWN = {
+    "show_default_notification_message": BOOL,
+    "use_config_min_qty": BOOL,
+    "min_qty": FLOAT,
+    "use_config_notify_stock_qty": BOOL,
+    "notify_stock_qty": FLOAT,
+    "use_config_qty_increments": BOOL,
+    "qty_increments": FLOAT,
+    "use_config_enable_qty_inc": BOOL,
+    "enable_qty_increments": BOOL,
+    "low_stock_date": STRING,
+    "is_decimal_divided": BOOL,
+    "stock_status_changed_auto": INT,
+}
+
 STOCK_ITEM = ObjectType(
     "catalog-inventory-data-stock-item-interface",
     {
@@ -146,9 +189,14 @@ STOCK_ITEM = ObjectType(
         "use_config_max_sale_qty": Field(BOOL),
         "backorders": Field(INT),
         "use_config_backorders": Field(BOOL),
+        **{
+            name: Field(kind, description="Shown, not stored.")
+            for name, kind in _STOCK_SHOWN.items()
+        },
     },
-    description="Stored: the fields listed; the others of Magento's stock item are shown with "
-    "their configuration defaults.",
+    description="Stored: qty, is_in_stock, is_qty_decimal, the sale quantity limits, backorders "
+    "and manage_stock with their use_config flags; the other fields are accepted (so that a "
+    "product read can be sent back) and shown with their configuration defaults.",
 )
 
 PRODUCT_EXTENSION = ObjectType(

@@ -481,3 +481,39 @@ def test_website_ids_replace_and_empty(api, stores) -> None:
         {"product": {"extension_attributes": {"website_ids": []}}},
     )[1]
     assert body["extension_attributes"]["website_ids"] == []
+
+
+def test_a_product_read_can_be_saved_back_unchanged(services, api, known_categories) -> None:
+    links = [{"position": 3, "category_id": "11"}]
+    product = {**SHIRT, "extension_attributes": {"category_links": links}}
+    api("POST", "/rest/V1/products", {"product": product})
+    read = api("GET", "/rest/all/V1/products/MS-Champ-S")[1]
+    status, saved = api("PUT", "/rest/all/V1/products/MS-Champ-S", {"product": read})
+    assert status == 200
+    assert saved == {**read, "updated_at": saved["updated_at"]}
+    from tests.unit.catalog.test_store_scopes import stored_rows
+
+    # Nothing but the store-0 rows exist: sending a product back creates no override either.
+    status, saved = api("PUT", "/rest/default/V1/products/MS-Champ-S", {"product": read})
+    assert status == 200
+    assert {store for _, store, _ in stored_rows(services, "MS-Champ-S")} == {0}
+
+
+def test_category_ids_custom_attribute_sets_the_categories(api, known_categories) -> None:
+    links = [{"position": 3, "category_id": "11"}]
+    product = {**SHIRT, "extension_attributes": {"category_links": links}}
+    api("POST", "/rest/V1/products", {"product": product})
+    change = {"custom_attributes": [{"attribute_code": "category_ids", "value": ["3", "11"]}]}
+    body = api("PUT", "/rest/V1/products/MS-Champ-S", {"product": change})[1]
+    assert body["extension_attributes"]["category_links"] == [
+        {"position": 0, "category_id": "3"},
+        {"position": 3, "category_id": "11"},
+    ]
+    bad = {"custom_attributes": {"category_ids": "3,x"}}
+    assert api("PUT", "/rest/V1/products/MS-Champ-S", {"product": bad}) == (
+        400,
+        {
+            "message": 'Invalid value of "%value" provided for the %fieldName field.',
+            "parameters": {"value": "x", "fieldName": "category_ids"},
+        },
+    )
