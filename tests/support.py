@@ -99,7 +99,7 @@ class ServerProcess:
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 30.0) -> ServerProcess:
+    def start(self, timeout: float = 120.0) -> ServerProcess:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [
@@ -125,7 +125,8 @@ class ServerProcess:
                 if httpx.get(f"{self.base_url}/health", timeout=1).status_code == 200:
                     return self
             time.sleep(0.05)
-        raise RuntimeError("server did not start")
+        self.kill()
+        raise RuntimeError(f"server did not start within {timeout}s")
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
