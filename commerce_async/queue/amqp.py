@@ -37,6 +37,7 @@ import pika.exceptions
 import sqlalchemy as sa
 from pika.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from pika.spec import Basic, BasicProperties
+from sqlalchemy.dialects import postgresql
 
 from commerce_async.operations.model import EXCHANGE, QUEUE_NAME, php_json
 from commerce_async.queue.base import Delivery, Message
@@ -113,6 +114,13 @@ class Outbox:
         self.owner = "relay-" + uuid.uuid4().hex
         self._claim_sql = CLAIM_POSTGRES if db.dialect == "postgresql" else CLAIM_SQLITE
 
+    def _among(self, column: Any, ids: list[int]) -> Any:
+        """``column IN ids``; on PostgreSQL one array parameter instead of one per id, which
+        keeps statements over a whole batch cheap to build and to parse."""
+        if self.db.dialect == "postgresql":
+            return column == sa.any_(sa.literal(ids, postgresql.ARRAY(sa.BigInteger)))
+        return column.in_(ids)
+
     def claim(self, limit: int) -> list[Any]:
         """Due rows joined with their operation, oldest first, leased to this relay."""
         now = time.time()
@@ -151,20 +159,20 @@ class Outbox:
                         & (operation.c.operation_key == queue.c.operation_key),
                     )
                 )
-                .where(queue.c.id.in_(ids))
+                .where(self._among(queue.c.id, ids))
                 .order_by(queue.c.available_at, queue.c.id)
             )
             orphans = set(ids) - {row.id for row in rows}
             if orphans:
                 # The operation is gone (its bulk was deleted): nothing left to deliver.
-                tx.execute(queue.delete().where(queue.c.id.in_(orphans)))
+                tx.execute(queue.delete().where(self._among(queue.c.id, list(orphans))))
         return rows
 
     def delete(self, ids: list[int]) -> None:
         if ids:
             queue = schema.queue_message
             with self.db.transaction() as tx:
-                tx.execute(queue.delete().where(queue.c.id.in_(ids)))
+                tx.execute(queue.delete().where(self._among(queue.c.id, ids)))
 
     def release(self, ids: list[int] | None = None) -> None:
         """Give leased rows back (all of this relay's when ``ids`` is None) for a prompt retry."""
@@ -173,7 +181,7 @@ class Outbox:
         if ids is not None:
             if not ids:
                 return
-            condition = condition & queue.c.id.in_(ids)
+            condition = condition & self._among(queue.c.id, ids)
         with self.db.transaction() as tx:
             tx.execute(queue.update().where(condition).values(lease_owner=None, lease_expires=None))
 
@@ -181,10 +189,12 @@ class Outbox:
 class OutboxRelay:
     """A thread that moves outbox rows to RabbitMQ with pipelined publisher confirms.
 
-    It runs pika's asynchronous ``SelectConnection`` on its own I/O loop: a batch of claimed rows
-    is published at once, the broker's (possibly ``multiple``) acks are collected, and when the
-    whole batch is settled the acked rows are deleted, the nacked or unroutable ones released,
-    and the next batch claimed. ``wake()`` (any thread) short-cuts the idle poll after a commit.
+    It runs pika's asynchronous ``SelectConnection`` on its own I/O loop. Claimed rows are
+    published without waiting, up to ``window`` unconfirmed messages, so the broker confirms one
+    batch while the next is read and sent; the broker's (possibly ``multiple``) acks are
+    collected, and each ``batch`` of confirmed rows is deleted in one statement (nacked or
+    unroutable ones are released). ``wake()`` (any thread) short-cuts the idle poll after a
+    commit.
     While the broker is unreachable it retries with exponential backoff, and the outbox simply
     grows; nothing is lost and the HTTP API keeps accepting.
     """
@@ -195,12 +205,14 @@ class OutboxRelay:
         outbox: Outbox,
         *,
         batch: int = 500,
+        window: int = 1000,
         poll_interval: float = 0.5,
         max_backoff: float = 5.0,
     ) -> None:
         self.url = url
         self.outbox = outbox
         self.batch = batch
+        self.window = max(window, batch)
         self.poll_interval = poll_interval
         self.max_backoff = max_backoff
         self.published = 0
@@ -272,7 +284,7 @@ class OutboxRelay:
                 self._connection.ioloop.start()
             except Exception:
                 log.exception("outbox relay failed; reconnecting")
-            self._forget_batch()
+            self._forget_in_flight()
             self._connection = None
             self._channel = None
             if self._stopping.is_set():
@@ -351,8 +363,7 @@ class OutboxRelay:
 
     def _on_wake(self) -> None:
         self._wake_pending = False
-        if not self._in_flight and self._channel is not None:
-            self._pump()
+        self._pump()
 
     def _schedule(self, delay: float) -> None:
         connection = self._connection
@@ -367,42 +378,50 @@ class OutboxRelay:
         self._pump()
 
     def _pump(self) -> None:
+        """Claim and publish until ``window`` messages await confirmation (or the outbox is
+        empty): the broker confirms one batch while the next is read and sent."""
         channel = self._channel
-        if channel is None or self._in_flight or self._stopping.is_set():
+        if channel is None or self._stopping.is_set():
             return
         if self._needs_topology:
             self._declare(channel)
             return
-        try:
-            rows = self.outbox.claim(self.batch)
-        except Exception as error:
-            if not self._database_failing:
-                log.warning("cannot read the outbox (%s); retrying every second", error)
-                self._database_failing = True
-            self._schedule(1.0)
-            return
-        if self._database_failing:
-            log.info("outbox readable again")
-            self._database_failing = False
-        if not rows:
+        while len(self._in_flight) < self.window:
+            try:
+                rows = self.outbox.claim(min(self.batch, self.window - len(self._in_flight)))
+            except Exception as error:
+                if not self._database_failing:
+                    log.warning("cannot read the outbox (%s); retrying every second", error)
+                    self._database_failing = True
+                if not self._in_flight:
+                    self._schedule(1.0)
+                return
+            if self._database_failing:
+                log.info("outbox readable again")
+                self._database_failing = False
+            for row in rows:
+                self._publish(channel, row)
+            if len(rows) < self.batch:
+                break  # drained for now
+        if not self._in_flight:
             self._schedule(self.poll_interval)
-            return
-        for row in rows:
-            self._sequence += 1
-            identifier = message_id(row)
-            self._in_flight[self._sequence] = row.id
-            self._message_ids[self._sequence] = identifier
-            channel.basic_publish(
-                EXCHANGE,
-                row.topic_name,
-                operation_body(row),
-                BasicProperties(delivery_mode=PERSISTENT, message_id=identifier),
-                mandatory=True,
-            )
+
+    def _publish(self, channel: Any, row: Any) -> None:
+        self._sequence += 1
+        identifier = message_id(row)
+        self._in_flight[self._sequence] = row.id
+        self._message_ids[self._sequence] = identifier
+        channel.basic_publish(
+            EXCHANGE,
+            row.topic_name,
+            operation_body(row),
+            BasicProperties(delivery_mode=PERSISTENT, message_id=identifier),
+            mandatory=True,
+        )
 
     def _on_return(self, _channel: Any, _method: Any, properties: Any, _body: bytes) -> None:
         # Unroutable (the queue or binding was deleted): not delivered although it will be
-        # acked. Give the row back and declare the topology again before the next batch.
+        # acked (the return comes first). Give the row back and declare the topology again.
         self._returned.add(properties.message_id)
         self._needs_topology = True
 
@@ -419,13 +438,16 @@ class OutboxRelay:
             if acked and identifier not in self._returned:
                 self._acked.append(row_id)
             else:
+                self._returned.discard(identifier)
                 self._rejected.append(row_id)
-        if not self._in_flight:
-            self._finish_batch()
+        if self._in_flight and len(self._acked) + len(self._rejected) < self.batch:
+            return
+        self._settle_confirmed()
 
-    def _finish_batch(self) -> None:
+    def _settle_confirmed(self) -> None:
+        """Delete what the broker confirmed, give back what it refused, publish more."""
         acked, rejected = self._acked, self._rejected
-        self._acked, self._rejected, self._returned = [], [], set()
+        self._acked, self._rejected = [], []
         try:
             self.outbox.delete(acked)
             self.outbox.release(rejected)
@@ -433,17 +455,16 @@ class OutboxRelay:
             # The rows stay leased and are published again when the lease expires: a duplicate
             # at worst, which consumers skip.
             log.warning("outbox update failed (%s); rows will be republished", error)
-            self._schedule(1.0)
-            return
-        self.published += len(acked)
+        else:
+            self.published += len(acked)
         if rejected:
             log.warning("broker refused %d message(s); they will be published again", len(rejected))
             self._schedule(self.poll_interval)
             return
         self._pump()
 
-    def _forget_batch(self) -> None:
-        """The connection is gone with a batch unconfirmed: publish those rows again soon."""
+    def _forget_in_flight(self) -> None:
+        """The connection is gone with messages unconfirmed: publish those rows again soon."""
         pending = list(self._in_flight.values()) + self._rejected
         confirmed = self._acked
         self._in_flight.clear()
