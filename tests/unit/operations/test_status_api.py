@@ -238,3 +238,39 @@ def test_only_the_creator_or_bulk_readers_see_a_bulk(client: TestClient, service
         headers={"Authorization": f"Bearer {reader}"},
     )
     assert response.status_code == 200
+
+
+def test_scenario_22_search_recent_operations(client: TestClient, auth) -> None:
+    import time as clock
+
+    from commerce_async.operations.model import utc_text
+
+    since = utc_text(clock.time() - 60)
+    for run in range(2):
+        response = client.post(
+            "/rest/default/async/bulk/V1/customers",
+            headers={**auth, "Content-Type": "application/json"},
+            json=[
+                {
+                    "customer": {
+                        "email": f"customer{n}-{run}@abc.com",
+                        "firstname": "C",
+                        "lastname": "N",
+                    },
+                    "password": "Strong-Password1",
+                }
+                for n in (1, 2)
+            ],
+        )
+        assert response.status_code == 202
+        assert response.json()["errors"] is False
+    criteria = {
+        "searchCriteria[filter_groups][0][filters][0][field]": "start_time",
+        "searchCriteria[filter_groups][0][filters][0][value]": since,
+        "searchCriteria[filter_groups][0][filters][0][condition_type]": "gt",
+    }
+    body = client.get(f"/rest/V1/bulk?{urlencode(criteria)}", headers=auth).json()
+    assert body["total_count"] == 4
+    assert {item["topic_name"] for item in body["items"]} == {
+        "async.magento.customer.api.accountmanagementinterface.createaccount.post"
+    }
