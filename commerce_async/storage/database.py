@@ -30,7 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from commerce_async.errors import ServiceUnavailable, TemporaryError
+from commerce_async.errors import InputError, ServiceUnavailable, TemporaryError
 from commerce_async.settings import Settings
 
 
@@ -88,6 +88,16 @@ def translate(error: BaseException) -> BaseException:
     return error
 
 
+OUT_OF_RANGE = "A number in the request is out of the range the database can store."
+
+
+def _out_of_range(error: BaseException) -> bool:
+    """A number too big for a column is bad input, not a failure of the service: SQLite cannot
+    even bind an int beyond 64 bits, PostgreSQL refuses it with SQLSTATE 22003."""
+    original = getattr(error, "orig", error)
+    return isinstance(original, OverflowError) or getattr(original, "sqlstate", None) == "22003"
+
+
 class Tx:
     """One open transaction. Thin on purpose: repositories do the SQL."""
 
@@ -101,7 +111,12 @@ class Tx:
     def execute(self, statement: Any, parameters: Any = None) -> sa.CursorResult[Any]:
         if isinstance(statement, str):
             statement = sa.text(statement)
-        return self.conn.execute(statement, parameters)
+        try:
+            return self.conn.execute(statement, parameters)
+        except (OverflowError, DBAPIError) as error:
+            if _out_of_range(error):
+                raise InputError(OUT_OF_RANGE) from error
+            raise
 
     def scalar(self, statement: Any, parameters: Any = None) -> Any:
         return self.execute(statement, parameters).scalar()
@@ -124,6 +139,8 @@ class Tx:
             if self.dialect == "postgresql":
                 sql = sql.replace("?", "%s")
             cursor.executemany(sql, rows)
+        except OverflowError as error:
+            raise InputError(OUT_OF_RANGE) from error
         finally:
             cursor.close()
 

@@ -75,7 +75,16 @@ def _numeric(column: ColumnElement[Any], value: str) -> Any:
                 'Invalid value of "%value" provided for the %fieldName field.',
                 {"value": value, "fieldName": str(getattr(column, "key", "value"))},
             ) from None
-        return int(number) if number.is_integer() and python_type is int else number
+        if number != number or number in (float("inf"), float("-inf")):
+            raise InputError(
+                'Invalid value of "%value" provided for the %fieldName field.',
+                {"value": value, "fieldName": str(getattr(column, "key", "value"))},
+            )
+        if python_type is int and number.is_integer() and abs(number) < 2**63:
+            return int(number)
+        # A float compares correctly with an integer column where an int beyond 64 bits would
+        # not even bind.
+        return number
     if python_type is bool:
         return value.lower() in ("1", "true")
     return value

@@ -95,6 +95,9 @@ class StringType(Type):
         return None
 
 
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
 class IntType(Type):
     openapi_type = "integer"
 
@@ -103,12 +106,16 @@ class IntType(Type):
             return None
         if isinstance(value, bool):
             return int(value)
+        number: int | None = None
         if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-            return int(value)
+            number = value
+        elif (isinstance(value, float) and value.is_integer()) or (
+            isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value)
+        ):
+            number = int(value)
+        # PHP integers are 64-bit, as are the databases' BIGINT: anything larger is no int.
+        if number is not None and INT_MIN <= number <= INT_MAX:
+            return number
         errors.append(_type_error(path, value, "int"))
         return None
 
