@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -39,6 +40,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--output", type=Path, help="report file (default bench/RESULTS.md)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary databases")
+    parser.add_argument(
+        "--memory-ops", type=int, help="operations for the memory section (default 1,000,000)"
+    )
     return parser.parse_args(argv)
 
 
@@ -66,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     ensure_wrk()
     plan = Plan.smoke() if args.quick else Plan.full()
+    if args.memory_ops:
+        plan = dataclasses.replace(plan, memory_ops=(plan.memory_ops[0], args.memory_ops))
     output = args.output or (
         OUT / "RESULTS-quick.md" if args.quick else ROOT / "bench" / "RESULTS.md"
     )
@@ -138,6 +144,9 @@ def _with_saved(results: list[SectionResult]) -> list[SectionResult]:
         elif (SAVED / f"{section.KEY}.json").exists():
             data = json.loads((SAVED / f"{section.KEY}.json").read_text())
             merged.append(SectionResult.from_json(data))
+        else:
+            missing = "not measured yet: run `python -m bench --only " + section.KEY + "`"
+            merged.append(SectionResult(section.KEY, section.TITLE, error=missing))
     return merged
 
 
