@@ -38,6 +38,7 @@ ROUTES = [
         returns=CUSTOMER,
         summary="Create a customer account (group_id needs Magento_Customer::manage)",
         accept_check=service.accept_check,
+        sensitive=("password",),
         # Password hashing is slow: it runs before any transaction opens, here and in consumers.
         prepare=service.prepare_account,
     ),

@@ -17,6 +17,7 @@ from typing import Any
 import uuid_utils
 
 from commerce_async.errors import CommerceError
+from commerce_async.operations import sensitive
 from commerce_async.operations.model import (
     OPEN,
     REJECTED,
@@ -39,7 +40,8 @@ INSERT_BULK = (
 )
 INSERT_OPERATION = (
     "INSERT INTO magento_operation (bulk_uuid, operation_key, topic_name, serialized_data, status,"
-    " error_code, result_message, accepted_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)"
+    " error_code, result_message, accepted_at, sensitive_data, attempts)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"
 )
 
 
@@ -50,6 +52,8 @@ class PreparedItem:
     key: int
     serialized_data: str
     error: CommerceError | None = None
+    sensitive_data: str | None = None
+    """The item's secrets, kept apart from ``serialized_data`` (``operations.sensitive``)."""
 
     @property
     def accepted(self) -> bool:
@@ -57,13 +61,15 @@ class PreparedItem:
 
 
 def prepare(route: Route, key: int, input_data: dict[str, Any], store: StoreView) -> PreparedItem:
-    """Validate one item exactly as the synchronous call would, and serialize it."""
-    serialized = serialize_operation_data(input_data, store.store_id)
+    """Validate one item exactly as the synchronous call would, and serialize it (its
+    secrets masked, and kept apart only if it is accepted: a rejected item never runs)."""
+    stored, secrets = sensitive.split(input_data, route.sensitive)
+    serialized = serialize_operation_data(stored, store.store_id)
     try:
         convert_args(route, input_data)
     except CommerceError as error:
         return PreparedItem(key, serialized, error)
-    return PreparedItem(key, serialized)
+    return PreparedItem(key, serialized, None, secrets)
 
 
 def new_bulk_uuid() -> str:
@@ -94,7 +100,17 @@ class Acceptor:
         for item in items:
             if item.error is None:
                 operation_rows.append(
-                    (bulk_uuid, item.key, topic, item.serialized_data, OPEN, None, None, now)
+                    (
+                        bulk_uuid,
+                        item.key,
+                        topic,
+                        item.serialized_data,
+                        OPEN,
+                        None,
+                        None,
+                        now,
+                        item.sensitive_data,
+                    )
                 )
                 messages.append(Message(topic, bulk_uuid, item.key))
             else:
@@ -108,6 +124,7 @@ class Acceptor:
                         item.error.code,
                         first_error_text(item.error)[:65535],
                         now,
+                        None,
                     )
                 )
 

@@ -32,6 +32,7 @@ import msgspec
 import sqlalchemy as sa
 
 from commerce_async.errors import CommerceError
+from commerce_async.operations import sensitive
 from commerce_async.operations.model import (
     COMPLETE,
     NOT_RETRIABLY_FAILED,
@@ -53,8 +54,8 @@ _encode = msgspec.json.encode
 RESULT_MESSAGE_LIMIT = 65535
 
 _LOAD_SQL = """
-    SELECT o.id, o.operation_key, o.status, o.serialized_data, o.topic_name, o.attempts,
-           b.user_type, b.user_id
+    SELECT o.id, o.operation_key, o.status, o.serialized_data, o.sensitive_data, o.topic_name,
+           o.attempts, b.user_type, b.user_id
       FROM magento_operation o JOIN magento_bulk b ON b.uuid = o.bulk_uuid
      WHERE o.bulk_uuid = :bulk_uuid AND o.operation_key IN :keys
 """
@@ -63,10 +64,12 @@ LOAD_FOR_UPDATE = sa.text(_LOAD_SQL + " FOR UPDATE OF o").bindparams(
     sa.bindparam("keys", expanding=True)
 )
 # Success clears serialized_data (Magento does); failures keep it for inspection and retry.
+# Secrets go as soon as the outcome is final (no automatic retry left to need them).
 RECORD_SQL = (
     "UPDATE magento_operation SET status = ?, result_message = ?, error_code = ?,"
     " result_serialized_data = ?,"
     " serialized_data = CASE WHEN ? = 1 THEN NULL ELSE serialized_data END,"
+    " sensitive_data = CASE WHEN ? = 1 THEN NULL ELSE sensitive_data END,"
     " started_at = ?, finished_at = ?, attempts = ? WHERE id = ?"
 )
 
@@ -269,7 +272,7 @@ class Consumer:
                     continue
                 route = routes[delivery.topic]
                 try:
-                    input_data, _ = parse_operation_data(operation.serialized_data)
+                    input_data, _ = operation_input(route, operation)
                     user = self._user(tx, operation.user_type, operation.user_id)
                     prepared[operation.id] = route.prepare(user, convert_args(route, input_data))
                 except Exception:
@@ -292,9 +295,11 @@ class Consumer:
             return None
         attempts = operation.attempts + 1
         outcome = self._run_handler(tx, operation, started, prepared.get(operation.id))
+        final = True
         if outcome.status == RETRIABLY_FAILED and attempts < self.settings.max_attempts:
             outcome.retry_delay = self.settings.retry_backoff * (2 ** (attempts - 1))
             self.source.retry_later(tx, delivery, outcome.retry_delay, time.time())
+            final = False
         else:
             settled.append(delivery)
         records.append(
@@ -304,6 +309,7 @@ class Consumer:
                 outcome.error_code,
                 outcome.result,
                 1 if outcome.status == COMPLETE else 0,
+                1 if final else 0,
                 utc_text(started),
                 time.time(),
                 attempts,
@@ -318,7 +324,7 @@ class Consumer:
         services = self.services
         try:
             route = services.routes.route_for_topic(operation.topic_name)
-            input_data, store_id = parse_operation_data(operation.serialized_data)
+            input_data, store_id = operation_input(route, operation)
             store = services.stores.snapshot.stores.get(store_id)
             if store is None:
                 store = services.stores.reload().stores.get(store_id)
@@ -384,6 +390,14 @@ def _log_outcome(delivery: Delivery, outcome: Outcome, seconds: float) -> None:
         fields["result_message"] = outcome.message
         fields["retry_in_seconds"] = outcome.retry_delay
     log.log(level, "operation failed" if failed else "operation complete", extra=fields)
+
+
+def operation_input(route: Any, operation: Any) -> tuple[dict[str, Any], int]:
+    """The operation's input as accepted (its secrets back in place) and its store id."""
+    input_data, store_id = parse_operation_data(operation.serialized_data)
+    if route.sensitive:
+        sensitive.restore(input_data, route.sensitive, operation.sensitive_data)
+    return input_data, store_id
 
 
 def _message(error: CommerceError) -> str:

@@ -150,6 +150,9 @@ magento_operation = sa.Table(
     sa.Column("finished_at", sa.Float, nullable=True),
     sa.Column("accepted_at", sa.Float, nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    # Secrets of the input (passwords), kept out of serialized_data, which shows "******"
+    # instead; cleared once the operation ran (operations.sensitive). Never read by any API.
+    sa.Column("sensitive_data", sa.Text, nullable=True),
     sa.UniqueConstraint("bulk_uuid", "operation_key"),
     sa.Index("ix_magento_operation_bulk_status", "bulk_uuid", "status"),
     sa.Index("ix_magento_operation_status_started", "status", "started_at"),

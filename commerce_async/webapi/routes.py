@@ -136,6 +136,10 @@ class Route:
     transactional: bool = True
     """False: the handler opens its own transactions (``ctx.tx`` is None), e.g. to do slow work
     such as password hashing without holding the write lock."""
+    sensitive: tuple[str, ...] = ()
+    """Input paths holding secrets (``"password"``, ``"customer.password"``): a queued
+    operation stores them apart from its data, masked as ``******`` wherever the data is
+    shown, and drops them once it ran (``operations.sensitive``)."""
     prepare: Callable[[UserContext, dict[str, Any]], dict[str, Any]] | None = None
     """Slow work on the converted arguments that needs no database (password hashing), run
     before any transaction opens: by the edge before the handler, and by a consumer for its

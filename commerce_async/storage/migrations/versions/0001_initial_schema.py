@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 18:07:16.482857
+Create Date: 2026-11-28 19:05:57.577849
 """
 
 from __future__ import annotations
@@ -390,6 +390,7 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.Float(), nullable=True),
         sa.Column("accepted_at", sa.Float(), nullable=True),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("sensitive_data", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["bulk_uuid"],
             ["magento_bulk.uuid"],
