@@ -71,9 +71,16 @@ def is_transient(error: BaseException) -> bool:
 
 
 def _driver_operational_error(error: BaseException) -> bool:
-    """A PEP 249 ``OperationalError`` of a loaded driver: a lost connection, a locked database."""
-    drivers = [sqlite3, sys.modules.get("psycopg")]
-    return any(d is not None and isinstance(error, d.OperationalError) for d in drivers)
+    """A driver's own transient error: psycopg's ``OperationalError`` (connection lost, server
+    shutting down), SQLite's locked or busy database (its other ``OperationalError``s, such as
+    a missing table, are not transient)."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is not None and isinstance(error, psycopg.OperationalError):
+        return True
+    if isinstance(error, sqlite3.OperationalError):
+        text = str(error)
+        return "locked" in text or "busy" in text
+    return False
 
 
 def translate(error: BaseException) -> BaseException:
