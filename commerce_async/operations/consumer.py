@@ -24,6 +24,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -352,10 +353,25 @@ class Consumer:
             if is_transient(error):
                 failure = translate(error)
                 raise failure from error
-            log.exception("operation %s failed unexpectedly", operation.id)
-            return Outcome(NOT_RETRIABLY_FAILED, f"{type(error).__name__}: {error}", 0)
+            return Outcome(NOT_RETRIABLY_FAILED, self._unexpected(operation, error), 0)
         encoded = None if result is None else _encode(result).decode()
         return Outcome(COMPLETE, route.success_message, None, encoded)
+
+    def _unexpected(self, operation: Any, error: Exception) -> str:
+        """The result message of an unexpected failure. Its text may name internals (hosts,
+        SQL, credentials in a URL), so like the web edge's 500 it goes to the log under a report
+        id and the operation, which bulk readers see, says only where to look; developer mode
+        shows it."""
+        report = f"consumer-{uuid.uuid4().hex[:13]}"
+        log.exception(
+            "operation %s failed unexpectedly (%s)",
+            operation.id,
+            report,
+            extra={"report_id": report},
+        )
+        if self.settings.developer_mode:
+            return f"{type(error).__name__}: {error}"
+        return f"Internal Error. Details are available in the log. Report ID: {report}"
 
     def _user(self, tx: Tx, user_type: int | None, user_id: int | None) -> UserContext:
         if user_type is None or user_id is None:
