@@ -182,16 +182,30 @@ def test_concurrent_relays_publish_each_row_exactly_once(
 
 def accept_products_without_relay(services: bootstrap.Services, count: int) -> str:
     """Operations and outbox rows as the accept path writes them, with no relay running."""
-    from commerce_async.operations.accept import INSERT_BULK, INSERT_OPERATION
     from commerce_async.operations.model import serialize_operation_data
+    from commerce_async.storage import schema
 
     bulk_uuid = "bulk-relays"
     with services.db.transaction() as tx:
-        tx.raw_executemany(INSERT_BULK, [(bulk_uuid, 1, 2, "relays", count, "2026-01-01 00:00:00")])
-        tx.raw_executemany(
-            INSERT_OPERATION,
+        tx.execute(
+            schema.magento_bulk.insert().values(
+                uuid=bulk_uuid,
+                user_type=2,
+                user_id=1,
+                operation_count=count,
+                start_time="2026-01-01 00:00:00",
+            )
+        )
+        tx.execute(
+            schema.magento_operation.insert(),
             [
-                (bulk_uuid, key, TOPIC, serialize_operation_data({}, 1), 4, None, None, 0.0)
+                {
+                    "bulk_uuid": bulk_uuid,
+                    "operation_key": key,
+                    "topic_name": TOPIC,
+                    "serialized_data": serialize_operation_data({}, 1),
+                    "status": 4,
+                }
                 for key in range(count)
             ],
         )
