@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()
-# Verified against when the user does not exist, so that unknown and known usernames take the
-# same time to refuse.
-_DUMMY_HASH = _hasher.hash("commerce-async-dummy-password")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so that unknown and known usernames take
+    the same time to refuse. Made on first use: hashing costs a noticeable part of a second,
+    which every process (consumers, CLI commands) would otherwise pay at start."""
+    return _hasher.hash("commerce-async-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -17,7 +24,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
