@@ -58,7 +58,7 @@ def test_sigkill_consumers_twenty_times_every_operation_applied_exactly_once(
                 lambda point=point: harness.completed_operations(look) >= point,
                 300,
                 f"no progress to {point} completed operations (seed {seed})",
-                0.01,
+                0.05,
             )
             pool.kill_one()
             assert look.open_operations() > 0, f"the run ended before kill {kill + 1} (seed {seed})"

@@ -14,7 +14,8 @@ from tests.faults.test_lease import accept
 pytestmark = [pytest.mark.acceptance, pytest.mark.xdist_group("faults")]
 
 BATCH = 8
-SLOW = 0.5  # seconds per operation: a batch takes 4 s
+SLOW = 0.3  # seconds per operation: a batch takes 2.4 s
+TOTAL = BATCH + 2
 
 
 def released(look: harness.Look) -> int:
@@ -31,7 +32,7 @@ def leased(look: harness.Look) -> int:
 def start_slow_run(tmp_path: Path, drain: float) -> tuple[harness.Look, harness.Process, dict]:
     services = harness.probe_services(tmp_path)
     look = harness.Look(services)
-    accept(services, [f"drain-{index}" for index in range(3 * BATCH)], sleep=SLOW)
+    accept(services, [f"drain-{index}" for index in range(TOTAL)], sleep=SLOW)
     env = harness.env_for(services, consumer_batch=BATCH, drain_seconds=drain)
     consumer = harness.consumer(env, tmp_path / "consumer.log").start()
     harness.wait_until(lambda: leased(look) == BATCH, 60, "the consumer never claimed a batch")
@@ -55,7 +56,7 @@ def test_sigterm_with_a_short_drain_commits_part_of_the_batch_and_releases_the_r
     finisher = harness.consumer(env, tmp_path / "finisher.log").start()
     with harness.stopped_at_exit(finisher):
         harness.wait_until(lambda: look.open_operations() == 0, 120, "left open")
-    assert look.status_counts() == {1: 3 * BATCH}
+    assert look.status_counts() == {1: TOTAL}
     assert look.duplicated_effects() == []
 
 
@@ -68,14 +69,14 @@ def test_sigterm_with_a_long_drain_finishes_the_whole_batch_first(tmp_path: Path
     done = harness.completed_operations(look)
     assert done > 0 and done % BATCH == 0  # whole batches only
     assert leased(look) == 0 and released(look) == 0
-    assert look.open_operations() == 3 * BATCH - done
+    assert look.open_operations() == TOTAL - done
     assert len(look.effect_tags()) == done
 
 
 def test_server_sigterm_drains_its_consumer_threads(tmp_path: Path) -> None:
     services = harness.probe_services(tmp_path)
     look = harness.Look(services)
-    accept(services, [f"serve-{index}" for index in range(3 * BATCH)], sleep=SLOW)
+    accept(services, [f"serve-{index}" for index in range(TOTAL)], sleep=SLOW)
     env = harness.env_for(services, consumer_batch=BATCH, drain_seconds=1.0)
     server = harness.Server(env, tmp_path / "server.log", consumers=1).start()
     with harness.stopped_at_exit(server):

@@ -77,27 +77,34 @@ def test_consumers_frozen_at_random_moments_never_apply_an_operation_twice(
     it holds the write lock stalls the others until it resumes, and none applies twice."""
     services = harness.probe_services(tmp_path)
     look = harness.Look(services)
-    tags = [f"freeze-{index}" for index in range(400)]
-    accept(services, tags, sleep=0.002)
+    tags = [f"freeze-{index}" for index in range(200)]
+    accept(services, tags, sleep=0.005)
     env = harness.env_for(services, lease_seconds=0.5, consumer_batch=16)
     seed = time.time_ns()
     chance = random.Random(seed)
     consumers = [harness.consumer(env, tmp_path / "consumers.log").start() for _ in range(2)]
+    freezes = 0
     with harness.stopped_at_exit(*consumers):
-        for _ in range(4):
+        for _ in range(3):
             victim = chance.choice(consumers)
             before = harness.completed_operations(look)
             harness.wait_until(
-                lambda before=before: harness.completed_operations(look) > before,
+                lambda before=before: (
+                    harness.completed_operations(look) > before or look.open_operations() == 0
+                ),
                 60,
                 f"no progress (seed {seed})",
             )
             time.sleep(chance.uniform(0.0, 0.2))
+            if look.open_operations() == 0:
+                break
             victim.signal(signal.SIGSTOP)
+            freezes += 1
             time.sleep(1.0)  # longer than the lease: the other consumer may take over
             victim.signal(signal.SIGCONT)
         harness.wait_until(lambda: look.open_operations() == 0, 120, f"left open (seed {seed})")
 
-    assert look.status_counts() == {1: 400}
+    assert freezes >= 1
+    assert look.status_counts() == {1: 200}
     assert look.duplicated_effects() == [], f"seed {seed}"
     assert look.effect_tags() == set(tags)

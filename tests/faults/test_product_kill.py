@@ -22,9 +22,9 @@ from tests.support import admin_token
 
 pytestmark = [pytest.mark.acceptance, pytest.mark.xdist_group("faults")]
 
-SKUS = int(os.environ.get("FAULT_TEST_PRODUCT_SKUS", "400"))
+SKUS = int(os.environ.get("FAULT_TEST_PRODUCT_SKUS", "300"))
 WAVES = 3
-KILLS = int(os.environ.get("FAULT_TEST_PRODUCT_KILLS", "6"))
+KILLS = int(os.environ.get("FAULT_TEST_PRODUCT_KILLS", "5"))
 SUCCESS = "Service execution success Magento\\Catalog\\Model\\ProductRepository::save"
 
 # Every INSERT or UPDATE of a product row leaves one row in save_log: the save counter.
@@ -99,7 +99,7 @@ def test_product_upserts_survive_sigkilled_consumers(tmp_path: Path) -> None:
                 assert look.status_counts().get(3, 0) == 0, look.rows(
                     "SELECT result_message FROM magento_operation WHERE status = 3 LIMIT 3"
                 )
-                time.sleep(0.01)
+                time.sleep(0.05)
         finally:
             pool.stop()
 

@@ -18,7 +18,7 @@ from tests.support import admin_token
 pytestmark = [pytest.mark.acceptance, pytest.mark.xdist_group("faults")]
 
 CLIENT_THREADS = 4
-KILL_ROUNDS = 3
+KILL_ROUNDS = 2
 
 
 @dataclass
