@@ -34,8 +34,14 @@ def upgrade(database: Database) -> None:
 def pending(database: Database) -> bool:
     """Whether the database lacks migrations that this code ships."""
     with database.engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-        script = ScriptDirectory.from_config(_config(connection))
+        # A read (plain BEGIN on SQLite): starting a process must not take the write lock, or
+        # a second process starting at the same moment would wait for it.
+        connection.info["read_only"] = True
+        try:
+            script = ScriptDirectory.from_config(_config(connection))
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        finally:
+            connection.info.pop("read_only", None)
         return current != set(script.get_heads())
 
 
