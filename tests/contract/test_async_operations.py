@@ -129,6 +129,7 @@ def test_work_of_a_killed_consumer_is_taken_again_and_applied_once(stack: Deploy
     assert {key: statuses[key] for key in interrupted} == dict.fromkeys(interrupted, 4)
 
     second = stack.consumer()
+    stack.wait_started(second)  # (the first may have done everything: SIGTERM only once it runs)
     stack.wait_until_done(bulk_uuid, len(products))
     assert second.stop() == 0
     assert_applied_once(stack, bulk_uuid, products)
@@ -176,6 +177,7 @@ def test_sigterm_drains_the_batch_and_leaves_nothing_claimed(stack: Deployment) 
     )
 
     second = stack.consumer()
+    stack.wait_started(second)  # (the first may have done everything: SIGTERM only once it runs)
     stack.wait_until_done(bulk_uuid, len(products))
     assert second.stop() == 0
     assert_applied_once(stack, bulk_uuid, products)

@@ -59,7 +59,8 @@ def test_product_upserts_survive_sigkilled_consumers(tmp_path: Path) -> None:
     seed = int(os.environ.get("FAULT_TEST_SEED", str(time.time_ns())))
     chance = random.Random(seed)
     points = harness.kill_points(total, KILLS, chance)
-    env = harness.env_for(services, lease_seconds=2)
+    # Small consumer batches: more commits per wave, so the kills land while work is in flight.
+    env = harness.env_for(services, lease_seconds=2, consumer_batch=16)
 
     with TestClient(create_app(services, consumers=0)) as client:
         # What one save writes to the counter when it creates, and when it updates, a product.
@@ -87,19 +88,19 @@ def test_product_upserts_survive_sigkilled_consumers(tmp_path: Path) -> None:
             deadline = time.monotonic() + 600
             while True:
                 done = harness.completed_operations(look)
-                if done == total:
-                    break
-                if done == waves_sent * SKUS and waves_sent < WAVES:
-                    send_wave(waves_sent)
-                    waves_sent += 1
-                elif points and done >= points[0]:
+                if points and done >= points[0]:  # kills first: a fast wave must not skip them
                     points.pop(0)
                     pool.kill_one()
+                elif done == total:
+                    break
+                elif done == waves_sent * SKUS and waves_sent < WAVES:
+                    send_wave(waves_sent)
+                    waves_sent += 1
                 assert time.monotonic() < deadline, f"no end to the run (seed {seed})"
                 assert look.status_counts().get(3, 0) == 0, look.rows(
                     "SELECT result_message FROM magento_operation WHERE status = 3 LIMIT 3"
                 )
-                time.sleep(0.05)
+                time.sleep(0.01)
         finally:
             pool.stop()
 
