@@ -2,7 +2,9 @@
 
 Everything is validated before anything is written. Then one job for the group-commit writer
 inserts the bulk row, every operation row (status 4, open) and every queue message in a single
-transaction, and the 202 is sent only after that transaction committed. Unlike Magento, which
+transaction, and the 202 is sent only after that transaction committed. The job is made of plain
+inserts (``storage.writer.Inserts``), so the writer merges the rows of concurrent requests into
+one statement per table. Unlike Magento, which
 publishes first and inserts operation rows afterwards, no message can exist without its
 operation and no operation without its message.
 """
@@ -26,8 +28,7 @@ from commerce_async.operations.model import (
     utc_text,
 )
 from commerce_async.queue.base import Message, Transport
-from commerce_async.storage.database import Tx
-from commerce_async.storage.writer import GroupCommitWriter
+from commerce_async.storage.writer import GroupCommitWriter, Inserts
 from commerce_async.stores.model import StoreView
 from commerce_async.webapi.dispatch import convert_args, first_error_text
 from commerce_async.webapi.routes import Route, UserContext
@@ -90,11 +91,8 @@ class Acceptor:
         items: list[PreparedItem],
         bulk_uuid: str,
         now: float,
-    ):
+    ) -> Inserts:
         topic = route.topic
-        user_id = user.user_id
-        start_time = utc_text(now)
-        description = f"Topic {topic}"[:255]
         operation_rows = []
         messages = []
         for item in items:
@@ -127,27 +125,19 @@ class Acceptor:
                         None,
                     )
                 )
-
-        def job(tx: Tx) -> None:
-            tx.raw_executemany(
-                INSERT_BULK,
-                [
-                    (
-                        bulk_uuid,
-                        user_id,
-                        user.user_type,
-                        description,
-                        len(operation_rows),
-                        start_time,
-                    )
-                ],
-            )
-            tx.raw_executemany(INSERT_OPERATION, operation_rows)
-            if messages:
-                self.transport.enqueue(tx, messages, now)
-                tx.after_commit(self.transport.committed)
-
-        return job
+        bulk_row = (
+            bulk_uuid,
+            user.user_id,
+            user.user_type,
+            f"Topic {topic}"[:255],
+            len(operation_rows),
+            utc_text(now),
+        )
+        statements = [(INSERT_BULK, [bulk_row]), (INSERT_OPERATION, operation_rows)]
+        if not messages:
+            return Inserts(statements)
+        queued, once = self.transport.enqueue_statements(messages, now)
+        return Inserts(statements + queued, once, [self.transport.committed])
 
     async def accept(
         self, route: Route, user: UserContext, items: list[PreparedItem]
@@ -156,8 +146,8 @@ class Acceptor:
         now = time.time()
         bulk_uuid = new_bulk_uuid()
         await self.writer.run(self._job(route, user, items, bulk_uuid, now))
-        if log.isEnabledFor(logging.INFO):
-            log.info(
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
                 "bulk accepted",
                 extra={
                     "bulk_uuid": bulk_uuid,

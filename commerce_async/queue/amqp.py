@@ -40,8 +40,15 @@ from pika.spec import Basic, BasicProperties
 from sqlalchemy.dialects import postgresql
 
 from commerce_async.operations.model import EXCHANGE, QUEUE_NAME, php_json
-from commerce_async.queue.base import Delivery, Message
-from commerce_async.queue.database import CLAIM_POSTGRES, CLAIM_SQLITE, Doorbell, insert_messages
+from commerce_async.queue.base import Delivery, EnqueueStatements, Message
+from commerce_async.queue.database import (
+    CLAIM_POSTGRES,
+    CLAIM_SQLITE,
+    INSERT_SQL,
+    Doorbell,
+    insert_messages,
+    message_rows,
+)
 from commerce_async.storage import schema
 from commerce_async.storage.database import Database, Tx
 
@@ -508,6 +515,9 @@ class AmqpOutboxTransport:
 
     def enqueue(self, tx: Tx, messages: list[Message], now: float) -> None:
         insert_messages(tx, messages, now)
+
+    def enqueue_statements(self, messages: list[Message], now: float) -> EnqueueStatements:
+        return [(INSERT_SQL, message_rows(messages, now))], ()
 
     def committed(self) -> None:
         self.relay.wake()

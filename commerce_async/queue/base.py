@@ -4,8 +4,10 @@ Two sides, both small:
 
 ``Transport`` (producer side) is used inside the accept transaction. ``enqueue`` records the
 messages of newly accepted operations in the same transaction as the operations themselves, so a
-202 can never exist without its messages; ``committed`` is called after the commit to wake whoever
-moves them on (consumers for the database queue, the outbox relay for RabbitMQ).
+202 can never exist without its messages (``enqueue_statements`` says what it would run, so the
+accept path can hand it to the group-commit writer as plain inserts); ``committed`` is called
+after the commit to wake whoever moves them on (consumers for the database queue, the outbox
+relay for RabbitMQ).
 
 ``Source`` (consumer side) hands out ``Delivery`` objects. ``claim`` returns up to ``limit``
 deliveries (waiting up to ``timeout`` seconds for the first one); ``settle`` is called inside the
@@ -40,10 +42,17 @@ class Delivery:
     """Transport-specific: the queue row id, or the AMQP delivery tag."""
 
 
+EnqueueStatements = tuple[list[tuple[str, list[tuple[Any, ...]]]], tuple[str, ...]]
+"""What ``enqueue`` would run, for the group-commit writer to merge: ``(sql, rows)`` inserts and
+statements needed once per transaction (see ``storage.writer.Inserts``)."""
+
+
 class Transport(Protocol):
     name: str
 
     def enqueue(self, tx: Tx, messages: list[Message], now: float) -> None: ...
+
+    def enqueue_statements(self, messages: list[Message], now: float) -> EnqueueStatements: ...
 
     def committed(self) -> None: ...
 

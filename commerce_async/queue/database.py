@@ -15,11 +15,12 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 
 from commerce_async.operations.model import QUEUE_NAME
-from commerce_async.queue.base import Delivery, Message
+from commerce_async.queue.base import Delivery, EnqueueStatements, Message
 from commerce_async.storage.database import Database, Tx
 
 INSERT_SQL = (
@@ -80,11 +81,13 @@ class Doorbell:
             return self._rings
 
 
+def message_rows(messages: list[Message], now: float) -> list[tuple[Any, ...]]:
+    """The ``INSERT_SQL`` parameters of ``messages``."""
+    return [(QUEUE_NAME, m.topic, m.bulk_uuid, m.operation_key, now) for m in messages]
+
+
 def insert_messages(tx: Tx, messages: list[Message], now: float) -> None:
-    tx.raw_executemany(
-        INSERT_SQL,
-        [(QUEUE_NAME, m.topic, m.bulk_uuid, m.operation_key, now) for m in messages],
-    )
+    tx.raw_executemany(INSERT_SQL, message_rows(messages, now))
 
 
 class DatabaseTransport:
@@ -100,6 +103,10 @@ class DatabaseTransport:
         insert_messages(tx, messages, now)
         if self.notify_sql:
             tx.execute(self.notify_sql)
+
+    def enqueue_statements(self, messages: list[Message], now: float) -> EnqueueStatements:
+        once = (self.notify_sql,) if self.notify_sql else ()
+        return [(INSERT_SQL, message_rows(messages, now))], once
 
     def committed(self) -> None:
         self.doorbell.ring()
