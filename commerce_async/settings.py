@@ -36,6 +36,9 @@ class Settings:
     sqlite_busy_timeout: float = 30.0
     """Seconds a SQLite transaction waits for another process's lock before giving up: the API
     then answers 503 and consumers retry."""
+    sqlite_cache_mib: int = 8
+    """SQLite page cache per connection, in MiB: the bound on the memory a long-running process
+    spends on cached database pages (the operating system caches the file as well)."""
     max_body_bytes: int = 64 * 1024 * 1024
     """Largest request body accepted; larger bodies get 413."""
     admin_token_lifetime: int = 4 * 3600
@@ -134,6 +137,8 @@ def validate(settings: Settings) -> None:
     for name in ("port", "max_body_bytes", "max_attempts", "consumer_batch", "writer_batch"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{PREFIX}{name.upper()} must be positive")
+    if settings.sqlite_cache_mib < 0:
+        raise SettingsError(f"{PREFIX}SQLITE_CACHE_MIB must be 0 or more")
     if settings.sqlite_busy_timeout < 0:
         raise SettingsError(f"{PREFIX}SQLITE_BUSY_TIMEOUT must be 0 or more")
     if settings.consumers < 0:

@@ -212,6 +212,7 @@ class Database:
             )
             synchronous = self.settings.sqlite_synchronous.upper()
             busy_milliseconds = int(self.settings.sqlite_busy_timeout * 1000)
+            cache_kib = self.settings.sqlite_cache_mib * 1024
 
             @event.listens_for(engine, "connect")
             def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -220,7 +221,7 @@ class Database:
                 cursor.execute(f"PRAGMA synchronous={synchronous}")
                 cursor.execute("PRAGMA foreign_keys=ON")
                 cursor.execute(f"PRAGMA busy_timeout={busy_milliseconds}")
-                cursor.execute("PRAGMA cache_size=-65536")
+                cursor.execute(f"PRAGMA cache_size=-{cache_kib}")
                 cursor.execute("PRAGMA temp_store=MEMORY")
                 cursor.close()
 
