@@ -1,85 +1,59 @@
 """The product attribute catalogue, as data.
 
-Each attribute has a scope (Magento's ``is_global``): ``store`` values may differ per store view,
-``website`` values are written as one row per store view of a website, ``global`` values live only
-at store 0. Price attributes are declared ``website`` but follow the price scope setting
-(``catalog/price/scope``: 0 global, the default, or 1 website), as Magento does.
-
-The backend type says how a value is checked, stored and shown: ``varchar``, ``text``, ``int``,
-``decimal``, ``datetime``. ``top_level`` attributes are also fields of the product JSON (``name``,
-``price`` ...) and are left out of its ``custom_attributes``.
+The attribute model and its value rules (scope, backend type, conversion) are
+``commerce_async.eav.attributes``; the names the product modules use are re-exported here.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from commerce_async.eav.attributes import (
+    GLOBAL,
+    STORE,
+    WEBSITE,
+    Attribute,
+    as_json,
+    as_text,
+    index,
+)
 
-STORE = "store"
-WEBSITE = "website"
-GLOBAL = "global"
-
-VARCHAR_LIMIT = 255
-
-
-@dataclass(frozen=True, slots=True)
-class Attribute:
-    attribute_id: int
-    code: str
-    scope: str
-    backend: str
-    label: str
-    default: Any = None
-    """Value given on create when the request has none (Magento's ``default_value``)."""
-    required: bool = False
-    top_level: bool = False
-    price: bool = False
-    """Follows the price scope setting instead of ``scope``."""
-    options: frozenset[int] | None = None
-    """Allowed values of a fixed option list (status, visibility)."""
-
-    @property
-    def column(self) -> str:
-        """Which column of ``catalog_product_value`` holds the value."""
-        if self.backend in ("int", "decimal"):
-            return "value_number"
-        if self.backend == "text":
-            return "value_text"
-        return "value_string"
-
-    def effective_scope(self, price_scope_website: bool) -> str:
-        if self.price:
-            return WEBSITE if price_scope_website else GLOBAL
-        return self.scope
-
-
-def _attribute(*args: Any, **kwargs: Any) -> Attribute:
-    return Attribute(*args, **kwargs)
+__all__ = [
+    "BY_CODE",
+    "BY_ID",
+    "CATALOGUE",
+    "GLOBAL",
+    "NAME",
+    "PRICE",
+    "STORE",
+    "TOP_LEVEL",
+    "URL_KEY",
+    "WEBSITE",
+    "Attribute",
+    "as_json",
+    "as_text",
+]
 
 
 CATALOGUE: tuple[Attribute, ...] = (
-    _attribute(73, "name", STORE, "varchar", "Product Name", required=True, top_level=True),
-    _attribute(75, "description", STORE, "text", "Description"),
-    _attribute(76, "short_description", STORE, "text", "Short Description"),
-    _attribute(77, "price", WEBSITE, "decimal", "Price", required=True, top_level=True, price=True),
-    _attribute(78, "special_price", WEBSITE, "decimal", "Special Price", price=True),
-    _attribute(79, "special_from_date", WEBSITE, "datetime", "Special Price From Date"),
-    _attribute(80, "special_to_date", WEBSITE, "datetime", "Special Price To Date"),
-    _attribute(81, "cost", WEBSITE, "decimal", "Cost", price=True),
-    _attribute(82, "weight", GLOBAL, "decimal", "Weight", top_level=True),
-    _attribute(83, "manufacturer", GLOBAL, "int", "Manufacturer"),
-    _attribute(84, "meta_title", STORE, "varchar", "Meta Title"),
-    _attribute(85, "meta_keyword", STORE, "text", "Meta Keywords"),
-    _attribute(86, "meta_description", STORE, "varchar", "Meta Description"),
-    _attribute(87, "image", STORE, "varchar", "Base"),
-    _attribute(88, "small_image", STORE, "varchar", "Small"),
-    _attribute(89, "thumbnail", STORE, "varchar", "Thumbnail"),
-    _attribute(93, "color", GLOBAL, "int", "Color"),
-    _attribute(94, "news_from_date", WEBSITE, "datetime", "Set Product as New from Date"),
-    _attribute(95, "news_to_date", WEBSITE, "datetime", "Set Product as New to Date"),
-    _attribute(
+    Attribute(73, "name", STORE, "varchar", "Product Name", required=True, top_level=True),
+    Attribute(75, "description", STORE, "text", "Description"),
+    Attribute(76, "short_description", STORE, "text", "Short Description"),
+    Attribute(77, "price", WEBSITE, "decimal", "Price", required=True, top_level=True, price=True),
+    Attribute(78, "special_price", WEBSITE, "decimal", "Special Price", price=True),
+    Attribute(79, "special_from_date", WEBSITE, "datetime", "Special Price From Date"),
+    Attribute(80, "special_to_date", WEBSITE, "datetime", "Special Price To Date"),
+    Attribute(81, "cost", WEBSITE, "decimal", "Cost", price=True),
+    Attribute(82, "weight", GLOBAL, "decimal", "Weight", top_level=True),
+    Attribute(83, "manufacturer", GLOBAL, "int", "Manufacturer"),
+    Attribute(84, "meta_title", STORE, "varchar", "Meta Title"),
+    Attribute(85, "meta_keyword", STORE, "text", "Meta Keywords"),
+    Attribute(86, "meta_description", STORE, "varchar", "Meta Description"),
+    Attribute(87, "image", STORE, "varchar", "Base"),
+    Attribute(88, "small_image", STORE, "varchar", "Small"),
+    Attribute(89, "thumbnail", STORE, "varchar", "Thumbnail"),
+    Attribute(93, "color", GLOBAL, "int", "Color"),
+    Attribute(94, "news_from_date", WEBSITE, "datetime", "Set Product as New from Date"),
+    Attribute(95, "news_to_date", WEBSITE, "datetime", "Set Product as New to Date"),
+    Attribute(
         97,
         "status",
         WEBSITE,
@@ -89,7 +63,7 @@ CATALOGUE: tuple[Attribute, ...] = (
         top_level=True,
         options=frozenset({1, 2}),
     ),
-    _attribute(
+    Attribute(
         99,
         "visibility",
         STORE,
@@ -99,132 +73,12 @@ CATALOGUE: tuple[Attribute, ...] = (
         top_level=True,
         options=frozenset({1, 2, 3, 4}),
     ),
-    _attribute(121, "url_key", STORE, "varchar", "URL Key"),
-    _attribute(136, "tax_class_id", WEBSITE, "int", "Tax Class", default=2),
+    Attribute(121, "url_key", STORE, "varchar", "URL Key"),
+    Attribute(136, "tax_class_id", WEBSITE, "int", "Tax Class", default=2),
 )
 
-BY_CODE: dict[str, Attribute] = {attribute.code: attribute for attribute in CATALOGUE}
-BY_ID: dict[int, Attribute] = {attribute.attribute_id: attribute for attribute in CATALOGUE}
+BY_CODE, BY_ID = index(CATALOGUE)
 TOP_LEVEL: tuple[Attribute, ...] = tuple(a for a in CATALOGUE if a.top_level)
 URL_KEY = BY_CODE["url_key"]
 NAME = BY_CODE["name"]
 PRICE = BY_CODE["price"]
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?$")
-
-
-class AttributeValueError(Exception):
-    """A value does not fit its attribute; ``detail`` is the text after ``has invalid value.``"""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
-
-
-def _type_detail(value: Any, expected: str) -> str:
-    shown = "Array" if isinstance(value, (dict, list)) else str(value)
-    return (
-        f'The "{shown}" value\'s type is invalid. The "{expected}" type was expected. '
-        "Verify and try again."
-    )
-
-
-def convert(attribute: Attribute, value: Any) -> Any:
-    """The stored form of ``value`` (None means "no value": clear it), or ``AttributeValueError``.
-
-    Empty strings mean "no value", as they do in Magento's EAV backends.
-    """
-    if value is None or value == "":
-        return None
-    backend = attribute.backend
-    if isinstance(value, (dict, list)):
-        raise AttributeValueError(
-            _type_detail(value, "string" if backend in ("varchar", "text") else backend)
-        )
-    if backend in ("varchar", "text"):
-        text = ("1" if value else "0") if isinstance(value, bool) else str(value)
-        if backend == "varchar" and len(text) > VARCHAR_LIMIT:
-            raise AttributeValueError(f"The value is longer than {VARCHAR_LIMIT} characters.")
-        return text
-    if backend == "int":
-        number = _int(value)
-        if number is None:
-            raise AttributeValueError(_type_detail(value, "int"))
-        if attribute.options is not None and number not in attribute.options:
-            allowed = ", ".join(str(option) for option in sorted(attribute.options))
-            raise AttributeValueError(f'The value "{number}" is not one of {allowed}.')
-        return number
-    if backend == "decimal":
-        number = _float(value)
-        if number is None:
-            raise AttributeValueError(_type_detail(value, "float"))
-        return number
-    return _datetime(value)
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
-        return int(value)
-    return None
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            return None
-    else:
-        return None
-    if number != number or number in (float("inf"), float("-inf")):
-        return None
-    return number
-
-
-def _datetime(value: Any) -> str:
-    text = str(value).strip()
-    if _DATE.match(text):
-        text += " 00:00:00"
-    elif _DATETIME.match(text):
-        text = text.replace("T", " ")
-        if len(text) == 16:
-            text += ":00"
-    else:
-        raise AttributeValueError(f'The "{text}" value is not a date ("YYYY-MM-DD [HH:MM:SS]").')
-    try:
-        datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        raise AttributeValueError(
-            f'The "{text}" value is not a date ("YYYY-MM-DD [HH:MM:SS]").'
-        ) from None
-    return text
-
-
-def as_text(attribute: Attribute, value: Any) -> str:
-    """A stored value as ``custom_attributes`` shows it: always a string (decimals with the six
-    places of Magento's ``decimal(20,6)`` columns)."""
-    if attribute.backend == "decimal":
-        return f"{value:.6f}"
-    if attribute.backend == "int":
-        return str(int(value))
-    return str(value)
-
-
-def as_json(attribute: Attribute, value: Any) -> Any:
-    """A stored value as a top-level product field shows it (``price`` float, ``status`` int)."""
-    if attribute.backend == "decimal":
-        return float(value)
-    if attribute.backend == "int":
-        return int(value)
-    return value

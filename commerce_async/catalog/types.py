@@ -1,9 +1,7 @@
 """Input types of the product routes, with Magento's conversion rules and messages.
 
-``custom_attributes`` is accepted in its list form ``[{"attribute_code", "value"}]`` and in its map
-form ``{"description": "..."}``; every code must be in the attribute catalogue and every value must
-fit the attribute's backend type, so a bad item is refused when an asynchronous request is
-accepted, not later in the consumer.
+``custom_attributes`` is read with the rules of ``commerce_async.eav.types`` against the product
+attribute catalogue; ``category_ids`` may travel there too.
 """
 
 from __future__ import annotations
@@ -11,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from commerce_async.catalog import attributes
+from commerce_async.eav.types import AttributeFieldType, CustomAttributesType
 from commerce_async.errors import InputError
 from commerce_async.webapi.types import (
     ANY,
@@ -24,74 +23,21 @@ from commerce_async.webapi.types import (
     Type,
 )
 
-EMPTY_CUSTOM_ATTRIBUTE = (
-    "An empty custom attribute is specified. Enter the attribute and try again."
-)
-MISSING_CODE = (
-    "A custom attribute is specified with a missing attribute code. Verify the code and try again."
-)
-MISSING_VALUE = 'The "%1" attribute code doesn\'t have a value set. Enter the value and try again.'
-UNKNOWN_ATTRIBUTE = (
-    'The attribute with a "%1" attributeCode doesn\'t exist. Verify the attribute and try again.'
-)
-
-
 CATEGORY_IDS = "category_ids"
 """Not an attribute of the catalogue: the product's categories, as the product JSON shows them.
 Sent back, it sets the categories when ``category_links`` is absent."""
 
 
-class CustomAttributesType(Type):
+class ProductCustomAttributesType(CustomAttributesType):
     """Converts to ``{code: stored value or None}``; None means "clear this value"."""
 
-    openapi_type = "array"
-
-    def convert(self, value: Any, path: str, errors: list[InputError]) -> Any:
-        if value is None:
-            return None
-        pairs: list[tuple[Any, Any]] = []
-        if isinstance(value, dict) and not _is_php_list(value):
-            pairs = list(value.items())
+    def convert_item(
+        self, code: str, raw: Any, result: dict[str, Any], errors: list[InputError]
+    ) -> None:
+        if code == CATEGORY_IDS:
+            result[CATEGORY_IDS] = _category_ids(raw, errors)
         else:
-            items = list(value.values()) if isinstance(value, dict) else value
-            if not isinstance(items, list):
-                errors.append(InputError(EMPTY_CUSTOM_ATTRIBUTE))
-                return None
-            for item in items:
-                if not isinstance(item, dict) or not item:
-                    errors.append(InputError(EMPTY_CUSTOM_ATTRIBUTE))
-                    continue
-                code = item.get("attribute_code", item.get("attributeCode"))
-                if code in (None, ""):
-                    errors.append(InputError(MISSING_CODE))
-                    continue
-                if "value" not in item:
-                    errors.append(InputError(MISSING_VALUE, [code]))
-                    continue
-                pairs.append((code, item["value"]))
-        result: dict[str, Any] = {}
-        for code, raw in pairs:
-            if code == CATEGORY_IDS:
-                result[CATEGORY_IDS] = _category_ids(raw, errors)
-                continue
-            attribute = attributes.BY_CODE.get(str(code))
-            if attribute is None:
-                errors.append(InputError(UNKNOWN_ATTRIBUTE, [str(code)]))
-                continue
-            before = len(errors)
-            ANY.convert(raw, code, errors)
-            if len(errors) > before:
-                continue
-            try:
-                result[attribute.code] = attributes.convert(attribute, raw)
-            except attributes.AttributeValueError as error:
-                errors.append(
-                    InputError(f'Attribute "{attribute.code}" has invalid value. {error.detail}')
-                )
-        return result
-
-    def to_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "array", "items": CUSTOM_ATTRIBUTE.to_schema(definitions)}
+            super().convert_item(code, raw, result, errors)
 
 
 def _category_ids(raw: Any, errors: list[InputError]) -> list[str] | None:
@@ -113,40 +59,6 @@ def _category_ids(raw: Any, errors: list[InputError]) -> list[str] | None:
         result.append(text)
     return result
 
-
-def _is_php_list(value: dict[str, Any]) -> bool:
-    """A query-string or PHP-style array ``{"0": {...}, "1": {...}}``."""
-    return bool(value) and all(isinstance(key, str) and key.isdigit() for key in value)
-
-
-class TopLevelAttributeType(Type):
-    """A top-level product field that is an EAV attribute (``price``, ``status`` ...): the
-    field's own scalar conversion first (Magento's message names the field), then the
-    attribute's rules (allowed options)."""
-
-    def __init__(self, attribute: attributes.Attribute, scalar: Type) -> None:
-        self.attribute = attribute
-        self.scalar = scalar
-        self.openapi_type = scalar.openapi_type
-
-    def convert(self, value: Any, path: str, errors: list[InputError]) -> Any:
-        before = len(errors)
-        converted = self.scalar.convert(value, path, errors)
-        if len(errors) > before:
-            return None
-        try:
-            return attributes.convert(self.attribute, converted)
-        except attributes.AttributeValueError as error:
-            errors.append(
-                InputError(f'Attribute "{self.attribute.code}" has invalid value. {error.detail}')
-            )
-            return None
-
-
-CUSTOM_ATTRIBUTE = ObjectType(
-    "framework-attribute-interface",
-    {"attribute_code": Field(STRING, required=True), "value": Field(ANY, required=True)},
-)
 
 CATEGORY_LINK = ObjectType(
     "catalog-data-category-link-interface",
@@ -212,7 +124,7 @@ _NOT_STORED = "Accepted for compatibility; only an empty list is supported."
 
 
 def _top(code: str, scalar: Type) -> Field:
-    return Field(TopLevelAttributeType(attributes.BY_CODE[code], scalar))
+    return Field(AttributeFieldType(attributes.BY_CODE[code], scalar))
 
 
 PRODUCT = ObjectType(
@@ -234,6 +146,6 @@ PRODUCT = ObjectType(
         "options": Field(ArrayType(ANY), description=_NOT_STORED),
         "media_gallery_entries": Field(ArrayType(ANY), description=_NOT_STORED),
         "tier_prices": Field(ArrayType(ANY), description=_NOT_STORED),
-        "custom_attributes": Field(CustomAttributesType()),
+        "custom_attributes": Field(ProductCustomAttributesType(attributes.BY_CODE)),
     },
 )

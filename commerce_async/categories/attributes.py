@@ -2,14 +2,14 @@
 
 Every category attribute is store-scoped except ``is_anchor`` (global). ``top_level`` attributes
 are fields of the category JSON (``name``, ``is_active``, ``include_in_menu``,
-``available_sort_by``); the others travel in ``custom_attributes``. The attribute type, value
-conversion and store rules are the catalog's (``commerce_async.catalog.attributes`` and
-``commerce_async.catalog.scope``), so categories and products follow one set of rules.
+``available_sort_by``); the others travel in ``custom_attributes``. The attribute type and value
+conversion are ``commerce_async.eav.attributes`` and the store rules the catalog's
+(``commerce_async.catalog.scope``), so categories and products follow one set of rules.
 """
 
 from __future__ import annotations
 
-from commerce_async.catalog.attributes import GLOBAL, STORE, Attribute
+from commerce_async.eav.attributes import GLOBAL, STORE, Attribute, index
 
 BOOLEAN = frozenset({0, 1})
 
@@ -58,8 +58,7 @@ CATALOGUE: tuple[Attribute, ...] = (
     Attribute(119, "url_key", STORE, "varchar", "URL Key"),
 )
 
-BY_CODE: dict[str, Attribute] = {attribute.code: attribute for attribute in CATALOGUE}
-BY_ID: dict[int, Attribute] = {attribute.attribute_id: attribute for attribute in CATALOGUE}
+BY_CODE, BY_ID = index(CATALOGUE)
 NAME = BY_CODE["name"]
 IS_ACTIVE = BY_CODE["is_active"]
 INCLUDE_IN_MENU = BY_CODE["include_in_menu"]

@@ -13,8 +13,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from commerce_async.catalog.attributes import Attribute
 from commerce_async.categories import attributes
+from commerce_async.eav.attributes import Attribute
 from commerce_async.storage import schema
 from commerce_async.storage.database import Tx
 

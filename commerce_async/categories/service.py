@@ -20,9 +20,9 @@ import sqlalchemy as sa
 
 from commerce_async.catalog import links as catalog_links
 from commerce_async.catalog import scope
-from commerce_async.catalog.attributes import Attribute, as_text
 from commerce_async.catalog.urlkey import URL_KEY_EXISTS, format_url_key
 from commerce_async.categories import attributes, repository
+from commerce_async.eav.attributes import Attribute, as_text
 from commerce_async.errors import CouldNotDelete, CouldNotSave, InputError, NotFound
 from commerce_async.operations.model import utc_text
 from commerce_async.storage import schema

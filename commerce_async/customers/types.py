@@ -2,59 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from commerce_async.catalog.types import (
-    CUSTOM_ATTRIBUTE,
-    EMPTY_CUSTOM_ATTRIBUTE,
-    MISSING_CODE,
-    UNKNOWN_ATTRIBUTE,
-)
-from commerce_async.errors import InputError
-from commerce_async.webapi.types import (
-    BOOL,
-    INT,
-    STRING,
-    ArrayType,
-    Field,
-    ObjectType,
-    Type,
-)
-
-
-class NoCustomAttributesType(Type):
-    """``custom_attributes`` of an entity that has no custom attributes defined: an empty list
-    (or map) is accepted; any code is refused rather than silently dropped."""
-
-    openapi_type = "array"
-
-    def convert(self, value: Any, path: str, errors: list[InputError]) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, dict):
-            items = (
-                list(value.values())
-                if all(key.isdigit() for key in value)
-                else [{"attribute_code": code} for code in value]
-            )
-        else:
-            items = value
-        if not isinstance(items, list):
-            errors.append(InputError(EMPTY_CUSTOM_ATTRIBUTE))
-            return None
-        for item in items:
-            if not isinstance(item, dict) or not item:
-                errors.append(InputError(EMPTY_CUSTOM_ATTRIBUTE))
-                continue
-            code = item.get("attribute_code", item.get("attributeCode"))
-            if code in (None, ""):
-                errors.append(InputError(MISSING_CODE))
-            else:
-                errors.append(InputError(UNKNOWN_ATTRIBUTE, [str(code)]))
-        return []
-
-    def to_schema(self, definitions: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "array", "items": CUSTOM_ATTRIBUTE.to_schema(definitions)}
+from commerce_async.eav.types import NoCustomAttributesType
+from commerce_async.webapi.types import BOOL, INT, STRING, ArrayType, Field, ObjectType
 
 
 def _extension(name: str) -> Field:
