@@ -62,15 +62,17 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _GENDERS = frozenset({0, 1, 2, 3})
 
+_NAME_FIELDS = ("firstname", "lastname", "middlename", "prefix", "suffix")
+"""The name fields of an account and of an address, in the order their JSON shows them."""
+_ADDRESS_TEXT = ("company", "telephone", "fax", "postcode", "city", *_NAME_FIELDS, "vat_id")
+"""Address fields kept as given, in the order the address JSON shows them (after ``country_id``
+and ``street``, which a save normalises)."""
+
 # Profile fields a save writes as given (None clears them).
-_PLAIN_FIELDS = ("firstname", "lastname", "middlename", "prefix", "suffix", "taxvat")
+_PLAIN_FIELDS = (*_NAME_FIELDS, "taxvat")
 _SEARCH_FIELDS = (
     "email",
-    "firstname",
-    "lastname",
-    "middlename",
-    "prefix",
-    "suffix",
+    *_NAME_FIELDS,
     "group_id",
     "website_id",
     "store_id",
@@ -124,21 +126,7 @@ def address_json(
         },
         "region_id": region_id,
     }
-    for name in (
-        "country_id",
-        "street",
-        "company",
-        "telephone",
-        "fax",
-        "postcode",
-        "city",
-        "firstname",
-        "lastname",
-        "middlename",
-        "prefix",
-        "suffix",
-        "vat_id",
-    ):
+    for name in ("country_id", "street", *_ADDRESS_TEXT):
         if fields.get(name) is not None:
             result[name] = fields[name]
     if row.default_shipping == address_id:
@@ -161,11 +149,7 @@ def customer_json(row: sa.Row[Any], addresses: list[tuple[int, dict]]) -> dict[s
         "created_in",
         "dob",
         "email",
-        "firstname",
-        "lastname",
-        "middlename",
-        "prefix",
-        "suffix",
+        *_NAME_FIELDS,
         "gender",
         "store_id",
         "taxvat",
@@ -340,23 +324,7 @@ def _address_fields(item: dict[str, Any]) -> dict[str, Any]:
     region = dict(item.get("region") or {})
     region.pop("extension_attributes", None)
     region_id = item.get("region_id") or region.get("region_id") or None
-    fields = {
-        name: item.get(name)
-        for name in (
-            "company",
-            "telephone",
-            "fax",
-            "postcode",
-            "city",
-            "firstname",
-            "lastname",
-            "middlename",
-            "prefix",
-            "suffix",
-            "vat_id",
-        )
-        if item.get(name) is not None
-    }
+    fields = {name: item.get(name) for name in _ADDRESS_TEXT if item.get(name) is not None}
     fields["country_id"] = item["country_id"].upper()
     fields["street"] = [line for line in item["street"] if line is not None]
     fields["region"] = {

@@ -15,6 +15,15 @@ def _extension(name: str) -> Field:
     )
 
 
+_NAME = {
+    "firstname": Field(STRING, required=True),
+    "lastname": Field(STRING, required=True),
+    "middlename": Field(STRING),
+    "prefix": Field(STRING),
+    "suffix": Field(STRING),
+}
+"""The name fields of a customer and of an address."""
+
 REGION = ObjectType(
     "customer-data-region-interface",
     {
@@ -39,11 +48,7 @@ ADDRESS = ObjectType(
         "fax": Field(STRING),
         "postcode": Field(STRING, required=True),
         "city": Field(STRING, required=True),
-        "firstname": Field(STRING, required=True),
-        "lastname": Field(STRING, required=True),
-        "middlename": Field(STRING),
-        "prefix": Field(STRING),
-        "suffix": Field(STRING),
+        **_NAME,
         "vat_id": Field(STRING),
         "default_shipping": Field(BOOL),
         "default_billing": Field(BOOL),
@@ -65,11 +70,7 @@ CUSTOMER = ObjectType(
         "created_in": Field(STRING, description="Read-only: the name of the store view."),
         "dob": Field(STRING),
         "email": Field(STRING, required=True),
-        "firstname": Field(STRING, required=True),
-        "lastname": Field(STRING, required=True),
-        "middlename": Field(STRING),
-        "prefix": Field(STRING),
-        "suffix": Field(STRING),
+        **_NAME,
         "gender": Field(INT),
         "store_id": Field(INT),
         "taxvat": Field(STRING),
