@@ -38,6 +38,7 @@ def test_unknown_setting_is_refused() -> None:
         ("SQLITE_SYNCHRONOUS", "SOMETIMES", "must be OFF, NORMAL, FULL or EXTRA"),
         ("DEVELOPER_MODE", "maybe", "is not a valid bool"),
         ("PORT", "0", "COMMERCE_ASYNC_PORT must be positive"),
+        ("SQLITE_CACHE_MIB", "-1", "COMMERCE_ASYNC_SQLITE_CACHE_MIB must be 0 or more"),
     ],
 )
 def test_malformed_settings_are_refused(name: str, value: str, message: str) -> None:
@@ -52,3 +53,21 @@ def test_cli_reports_a_bad_setting(tmp_path: Path) -> None:
     result = cli(env, "setup:upgrade", check=False)
     assert result.returncode == 1
     assert "Unknown setting COMMERCE_ASYNC_PROT" in result.stderr
+
+
+def test_the_sqlite_page_cache_follows_its_setting(tmp_path: Path) -> None:
+    from commerce_async.storage.database import Database
+
+    for mib in (8, 2):
+        loaded = settings.load(
+            environ={
+                "COMMERCE_ASYNC_DB_URL": f"sqlite:///{tmp_path / 'cache.sqlite3'}",
+                "COMMERCE_ASYNC_SQLITE_CACHE_MIB": str(mib),
+            }
+        )
+        database = Database(loaded)
+        try:
+            with database.read() as tx:
+                assert tx.scalar("PRAGMA cache_size") == -mib * 1024
+        finally:
+            database.dispose()
