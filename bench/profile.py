@@ -23,8 +23,12 @@ def py_spy() -> str:
     raise BenchError("py-spy is not installed: run `.venv/bin/pip install -e '.[test]'`")
 
 
-def start(pid: int, seconds: float, name: str, cpus: str | None) -> tuple[subprocess.Popen, Path]:
-    """Start sampling ``pid`` for ``seconds`` (100 Hz, without pausing the target)."""
+def start(
+    pid: int, seconds: float, name: str, cpus: str | None, *, gil: bool = False
+) -> tuple[subprocess.Popen, Path]:
+    """Start sampling ``pid`` for ``seconds`` (100 Hz, without pausing the target); ``gil``:
+    only the thread holding the GIL, i.e. where the Python CPU time goes (a thread waiting in
+    fsync or a socket call is then never counted as busy)."""
     OUT.mkdir(parents=True, exist_ok=True)
     raw = OUT / f"{name}.collapsed.txt"
     command = pinned(
@@ -42,6 +46,7 @@ def start(pid: int, seconds: float, name: str, cpus: str | None) -> tuple[subpro
             "raw",
             "--output",
             str(raw),
+            *(["--gil"] if gil else []),
         ],
         cpus,
     )
@@ -50,7 +55,13 @@ def start(pid: int, seconds: float, name: str, cpus: str | None) -> tuple[subpro
 
 
 def finish(
-    process: subprocess.Popen, raw: Path, title: str, top: int = 25, *, early: bool = False
+    process: subprocess.Popen,
+    raw: Path,
+    title: str,
+    top: int = 25,
+    *,
+    early: bool = False,
+    gil: bool = False,
 ) -> Path:
     """Wait for py-spy (or, ``early``, stop it now: on SIGINT it writes what it sampled) and
     write the markdown summary next to the raw samples."""
@@ -60,7 +71,7 @@ def finish(
     if process.returncode != 0 or not raw.exists():
         raise BenchError(f"py-spy failed: {errors.decode(errors='replace')[-2000:]}")
     summary = raw.with_name(raw.name.replace(".collapsed.txt", ".md"))
-    summary.write_text(summarize(raw.read_text(), title, top))
+    summary.write_text(summarize(raw.read_text(), title, top, gil=gil))
     return summary
 
 
@@ -78,7 +89,7 @@ def parse_collapsed(text: str) -> list[tuple[list[str], int]]:
     return stacks
 
 
-def summarize(text: str, title: str, top: int = 25) -> str:
+def summarize(text: str, title: str, top: int = 25, *, gil: bool = False) -> str:
     stacks = parse_collapsed(text)
     total = sum(count for _, count in stacks) or 1
     own: Counter[str] = Counter()
@@ -90,7 +101,8 @@ def summarize(text: str, title: str, top: int = 25) -> str:
     lines = [
         f"# {title}",
         "",
-        f"{total} samples (py-spy, 100 Hz, all threads that were not idle).",
+        f"{total} samples (py-spy, 100 Hz, "
+        + ("the thread holding the GIL)." if gil else "all threads that were not idle)."),
         "",
         "## Own time (where the CPU is spent)",
         "",
