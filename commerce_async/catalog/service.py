@@ -258,19 +258,27 @@ def _create(ctx: ServiceContext, sku: str, data: dict[str, Any]) -> Product:
             # A concurrent writer created the same SKU since we looked: trying again updates it.
             raise TemporaryError(UNABLE_TO_SAVE) from error
         raise
-    repository.write_values(
-        tx,
-        [
-            repository.value_row(entity_id, attributes.BY_ID[attribute_id], 0, stored)
-            for attribute_id, stored in defaults.items()
-        ],
-        [],
-    )
-    _set_url_key(tx, entity_id, 0, key, fresh=True)
-    repository.replace_websites(tx, entity_id, website_ids, fresh=True)
-    repository.write_stock(tx, entity_id, stock)
-    if category_links:
-        repository.replace_category_links(tx, entity_id, category_links, fresh=True)
+    try:
+        # Every check is done: the new product's rows go in one round trip. Only the URL key
+        # can collide (with a concurrent writer); the other rows hang off the new entity.
+        with tx.pipelined():
+            repository.set_url_key(tx, entity_id, 0, key, fresh=True)
+            repository.write_values(
+                tx,
+                [
+                    repository.value_row(entity_id, attributes.BY_ID[attribute_id], 0, stored)
+                    for attribute_id, stored in defaults.items()
+                ],
+                [],
+            )
+            repository.replace_websites(tx, entity_id, website_ids, fresh=True)
+            repository.write_stock(tx, entity_id, stock)
+            if category_links:
+                repository.replace_category_links(tx, entity_id, category_links, fresh=True)
+    except Exception as error:
+        if repository.is_unique_violation(error):
+            raise InputError(urlkey.URL_KEY_EXISTS) from error
+        raise
     return Product(
         entity_id,
         sku,
@@ -323,7 +331,7 @@ def _update(ctx: ServiceContext, row: Any, data: dict[str, Any]) -> Product:
         website_store_ids,
         price_scope_website,
     )
-    _apply_plan(tx, product, planned)
+    _apply_url_keys(tx, product, planned)
 
     entity_changes: dict[str, Any] = {"updated_at": utc_text(ctx.now)}
     if data.get("type_id") is not None:
@@ -333,23 +341,32 @@ def _update(ctx: ServiceContext, row: Any, data: dict[str, Any]) -> Product:
             data["attribute_set_id"]
         )
     product.updated_at = entity_changes["updated_at"]
-    repository.update_entity(tx, product.entity_id, **entity_changes)
-
     extension = data.get("extension_attributes") or {}
-    if extension.get("website_ids") is not None:
-        product.website_ids = _checked_websites(ctx, extension["website_ids"])
-        repository.replace_websites(tx, product.entity_id, product.website_ids, fresh=False)
+    website_ids = extension.get("website_ids")
+    if website_ids is not None:
+        product.website_ids = _checked_websites(ctx, website_ids)
     requested = _requested_links(data, product.category_links)
     if requested is not None:
         product.category_links = _checked_links(tx, product.sku, requested)
-        repository.replace_category_links(tx, product.entity_id, product.category_links)
-    if extension.get("stock_item") is not None:
-        _merge_stock(product.stock, extension["stock_item"])
-        repository.write_stock(tx, product.entity_id, product.stock)
+    stock_item = extension.get("stock_item")
+    if stock_item is not None:
+        _merge_stock(product.stock, stock_item)
+
+    # Every check is done: the writes go in one round trip.
+    with tx.pipelined():
+        _write_planned_values(tx, product, planned)
+        repository.update_entity(tx, product.entity_id, **entity_changes)
+        if website_ids is not None:
+            repository.replace_websites(tx, product.entity_id, product.website_ids, fresh=False)
+        if requested is not None:
+            repository.replace_category_links(tx, product.entity_id, product.category_links)
+        if stock_item is not None:
+            repository.write_stock(tx, product.entity_id, product.stock)
     return product
 
 
-def _apply_plan(tx: Tx, product: Product, planned: scope.Plan) -> None:
+def _apply_url_keys(tx: Tx, product: Product, planned: scope.Plan) -> None:
+    """The URL-key part of a plan: each key is checked and written before any other change."""
     entity_id = product.entity_id
     for attribute, store_id, stored in planned.writes:
         if attribute is URL_KEY:
@@ -362,6 +379,10 @@ def _apply_plan(tx: Tx, product: Product, planned: scope.Plan) -> None:
             if store_id and default_key:
                 urlkey.check_unique(tx, default_key, entity_id, store_id)
             repository.set_url_key(tx, entity_id, store_id, None, fresh=False)
+
+
+def _write_planned_values(tx: Tx, product: Product, planned: scope.Plan) -> None:
+    entity_id = product.entity_id
     repository.write_values(
         tx,
         [

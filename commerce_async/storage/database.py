@@ -9,6 +9,7 @@ Contract:
   Callbacks registered with ``Tx.after_commit`` run after a successful commit, in order.
 - ``Tx.savepoint()`` isolates one piece of work inside a transaction (group commit, batched
   consumers): an exception inside it rolls back that piece only.
+- ``Tx.pipelined()`` sends a group of writes in one round trip on PostgreSQL.
 - Driver errors that mean "try again later" (SQLite busy/locked, PostgreSQL connection loss,
   serialization failures) are raised as ``errors.TemporaryError`` subclasses, so callers never
   import a driver.
@@ -178,6 +179,18 @@ class Tx:
             cursor.execute("RELEASE SAVEPOINT op")
         finally:
             cursor.close()
+
+    @contextlib.contextmanager
+    def pipelined(self) -> Iterator[None]:
+        """Writes whose answers nobody waits for: on PostgreSQL they are sent in pipeline mode,
+        one round trip for the group instead of one each, and an error is raised when the block
+        ends (so keep checks that must fail early outside it). On SQLite, in-process, nothing
+        to save: the block runs as it is."""
+        if self.dialect != "postgresql":
+            yield
+            return
+        with self.conn.connection.driver_connection.pipeline():  # type: ignore[union-attr]
+            yield
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         self._after_commit.append(callback)

@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from starlette.testclient import TestClient
 
 from commerce_async import bootstrap
 from commerce_async.catalog import service
-from commerce_async.errors import TemporaryError
+from commerce_async.errors import InputError, TemporaryError
 from commerce_async.operations.consumer import Consumer
 from commerce_async.setup import upgrade
 from commerce_async.stores.repository import create_view
@@ -95,6 +96,18 @@ def test_products_on_postgres(api) -> None:
     with pytest.raises(TemporaryError), services.db.transaction() as tx, tx.driver_savepoint():
         context = ServiceContext(tx, services.stores.snapshot.default_store, SYSTEM, services)
         service._create(context, "pg-1", {"sku": "pg-1", "name": "Dup", "price": 1})
+    # A URL key taken by a concurrent writer after the check: the product's rows go in one
+    # pipelined round trip, and the key's collision still answers Magento's message; the
+    # transaction goes on after the savepoint's rollback.
+    with services.db.transaction() as tx:
+        context = ServiceContext(tx, services.stores.snapshot.default_store, SYSTEM, services)
+        with (
+            pytest.raises(InputError, match="URL key for specified store already exists"),
+            tx.driver_savepoint(),
+            mock.patch.object(service.urlkey, "check_unique"),
+        ):
+            service._create(context, "PG-8", {"sku": "PG-8", "name": "Beta Shirt", "price": 1})
+        assert tx.scalar("SELECT count(*) FROM catalog_product_entity WHERE sku = 'PG-8'") == 0
 
     # Asynchronous, through the consumer, in the store view of the URL.
     response = put("/rest/second/async/V1/products/PG-2", {"product": {"name": "Async Name"}})
