@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from commerce_async.categories import attributes
-from commerce_async.eav.attributes import Attribute
+from commerce_async.eav.attributes import Attribute, as_json
 from commerce_async.storage import schema
 from commerce_async.storage.database import Tx
 
@@ -104,7 +104,7 @@ def load_values(tx: Tx, category_ids: Sequence[int], store_ids: Iterable[int]) -
         attribute = attributes.BY_ID.get(row.attribute_id)
         if attribute is None or row.value is None:
             continue
-        result[row.entity_id][row.store_id][row.attribute_id] = _typed(attribute, row.value)
+        result[row.entity_id][row.store_id][row.attribute_id] = as_json(attribute, row.value)
     return result
 
 
@@ -121,7 +121,7 @@ def values_of_attribute(
     )
     for row in tx.execute(query):
         if row.value is not None:
-            result[row.entity_id][row.store_id] = _typed(attribute, row.value)
+            result[row.entity_id][row.store_id] = as_json(attribute, row.value)
     return result
 
 
@@ -142,14 +142,6 @@ def children_with_value(
         .distinct()
     )
     return [row.entity_id for row in tx.execute(query)]
-
-
-def _typed(attribute: Attribute, text: str) -> Any:
-    if attribute.backend == "int":
-        return int(text)
-    if attribute.backend == "decimal":
-        return float(text)
-    return text
 
 
 def _text(stored: Any) -> str:
