@@ -161,15 +161,20 @@ class GroupCommitWriter:
     def _commit(self, batch: list[tuple[Job, _Waiter]]) -> list[tuple[_Waiter, bool, Any]]:
         """Run ``batch`` in one transaction; the outcome of each job, once committed."""
         outcomes: list[tuple[_Waiter, bool, Any]] = []
-        merged = [(job, waiter) for job, waiter in batch if isinstance(job, Inserts)]
-        others = [(job, waiter) for job, waiter in batch if not isinstance(job, Inserts)]
+        merged: list[tuple[Inserts, _Waiter]] = []
+        others: list[tuple[Job, _Waiter]] = []
+        for job, waiter in batch:
+            if isinstance(job, Inserts):
+                merged.append((job, waiter))
+            else:
+                others.append((job, waiter))
         began = False
         try:
             with self.database.transaction() as tx:
                 began = True
                 if merged:
-                    _run_merged(tx, [job for job, _ in merged])  # type: ignore[misc]
-                    outcomes += [(waiter, True, job.result) for job, waiter in merged]  # type: ignore[attr-defined]
+                    _run_merged(tx, [job for job, _ in merged])
+                    outcomes += [(waiter, True, job.result) for job, waiter in merged]
                 single = len(batch) == 1
                 for job, waiter in others:
                     try:
