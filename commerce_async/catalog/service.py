@@ -8,6 +8,8 @@ from what was just written rather than read back.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -258,27 +260,22 @@ def _create(ctx: ServiceContext, sku: str, data: dict[str, Any]) -> Product:
             # A concurrent writer created the same SKU since we looked: trying again updates it.
             raise TemporaryError(UNABLE_TO_SAVE) from error
         raise
-    try:
-        # Every check is done: the new product's rows go in one round trip. Only the URL key
-        # can collide (with a concurrent writer); the other rows hang off the new entity.
-        with tx.pipelined():
-            repository.set_url_key(tx, entity_id, 0, key, fresh=True)
-            repository.write_values(
-                tx,
-                [
-                    repository.value_row(entity_id, attributes.BY_ID[attribute_id], 0, stored)
-                    for attribute_id, stored in defaults.items()
-                ],
-                [],
-            )
-            repository.replace_websites(tx, entity_id, website_ids, fresh=True)
-            repository.write_stock(tx, entity_id, stock)
-            if category_links:
-                repository.replace_category_links(tx, entity_id, category_links, fresh=True)
-    except Exception as error:
-        if repository.is_unique_violation(error):
-            raise InputError(urlkey.URL_KEY_EXISTS) from error
-        raise
+    # Every check is done: the new product's rows go in one round trip. Only the URL key can
+    # collide (with a concurrent writer); the other rows hang off the new entity.
+    with _url_key_taken_meanwhile(), tx.pipelined():
+        repository.set_url_key(tx, entity_id, 0, key, fresh=True)
+        repository.write_values(
+            tx,
+            [
+                repository.value_row(entity_id, attributes.BY_ID[attribute_id], 0, stored)
+                for attribute_id, stored in defaults.items()
+            ],
+            [],
+        )
+        repository.replace_websites(tx, entity_id, website_ids, fresh=True)
+        repository.write_stock(tx, entity_id, stock)
+        if category_links:
+            repository.replace_category_links(tx, entity_id, category_links, fresh=True)
     return Product(
         entity_id,
         sku,
@@ -395,8 +392,16 @@ def _write_planned_values(tx: Tx, product: Product, planned: scope.Plan) -> None
 
 def _set_url_key(tx: Tx, entity_id: int, store_id: int, key: str, *, fresh: bool) -> None:
     """Record a checked key; the table's primary key still catches a concurrent writer."""
-    try:
+    with _url_key_taken_meanwhile():
         repository.set_url_key(tx, entity_id, store_id, key, fresh=fresh)
+
+
+@contextlib.contextmanager
+def _url_key_taken_meanwhile() -> Iterator[None]:
+    """A unique-key violation in the block is a URL key that a concurrent writer took after
+    ``urlkey.check_unique`` passed: answered with the same message as the check."""
+    try:
+        yield
     except Exception as error:
         if repository.is_unique_violation(error):
             raise InputError(urlkey.URL_KEY_EXISTS) from error

@@ -4,9 +4,8 @@ Everything is validated before anything is written. Then one job for the group-c
 inserts the bulk row, every operation row (status 4, open) and every queue message in a single
 transaction, and the 202 is sent only after that transaction committed. The job is made of plain
 inserts (``storage.writer.Inserts``), so the writer merges the rows of concurrent requests into
-one statement per table. Unlike Magento, which
-publishes first and inserts operation rows afterwards, no message can exist without its
-operation and no operation without its message.
+one statement per table. Unlike Magento, which publishes first and inserts operation rows
+afterwards, no message can exist without its operation and no operation without its message.
 """
 
 from __future__ import annotations
