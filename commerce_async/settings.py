@@ -43,6 +43,9 @@ class Settings:
     """Largest request body accepted; larger bodies get 413."""
     admin_token_lifetime: int = 4 * 3600
     customer_token_lifetime: int = 3600
+    admin_cookie_secure: bool = False
+    """Mark the admin page's session cookie ``Secure`` (browsers then send it over HTTPS only):
+    turn on when the service is reached through HTTPS, directly or behind a TLS proxy."""
     lockout_failures: int = 6
     lockout_seconds: int = 1800
     lease_seconds: float = 60.0

@@ -441,6 +441,7 @@ def mount(app: Any, services: Any, rest: Any = None) -> None:
             max_age=services.settings.admin_token_lifetime,
             path=BASE,
             same_site="lax",
+            https_only=services.settings.admin_cookie_secure,
         )
     ]
 

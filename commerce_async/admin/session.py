@@ -1,6 +1,7 @@
 """Sessions of the admin page: the cookie signing secret, form keys (CSRF) and the signed-in admin.
 
-The session cookie is signed (Starlette's ``SessionMiddleware``), HttpOnly and SameSite=Lax. It
+The session cookie is signed (Starlette's ``SessionMiddleware``), HttpOnly and SameSite=Lax, and
+Secure with ``COMMERCE_ASYNC_ADMIN_COOKIE_SECURE``. It
 holds an admin token issued by the same service as ``POST /V1/integration/admin/token``, so a
 session ends exactly when that token does: at its expiry, when the admin is deactivated, or at
 sign-out, which revokes it server-side (a copied cookie is useless afterwards).

@@ -205,6 +205,21 @@ def test_sign_in_success_sets_a_safe_session_cookie(client: TestClient) -> None:
     assert "script-src 'self'" in page.headers["content-security-policy"]
 
 
+def test_the_session_cookie_is_secure_when_asked(client: TestClient, tmp_path: Path) -> None:
+    assert "secure" not in sign_in(client).headers["set-cookie"].lower()  # plain HTTP by default
+    services = bootstrap.build(make_settings(tmp_path / "tls", admin_cookie_secure=True))
+    upgrade(services)
+    admin_token(services)
+    try:
+        app = create_app(services, consumers=0)
+        with TestClient(app, base_url="https://127.0.0.1") as tls:
+            cookie = sign_in(tls).headers["set-cookie"].lower()
+            assert "; secure" in cookie and "httponly" in cookie
+            assert tls.get("/admin/bulk").status_code == 200  # the browser sends it back on HTTPS
+    finally:
+        services.close()
+
+
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/admin/bulk", "/rest"])
 def test_sign_in_never_redirects_elsewhere(client: TestClient, target: str) -> None:
     response = sign_in(client, next=target)
