@@ -55,12 +55,7 @@ class Inserts:
 
     def __call__(self, tx: Tx) -> Any:
         """Run alone, in ``tx`` (outside the writer, or when a merged batch failed)."""
-        for sql, rows in self.statements:
-            tx.raw_executemany(sql, rows)
-        for sql in self.once:
-            tx.execute(sql)
-        for callback in self.after_commit:
-            tx.after_commit(callback)
+        _run_merged(tx, [self])
         return self.result
 
 
